@@ -1,0 +1,12 @@
+"""The WSGI entry point that `flask run` and `gunicorn app:app` find."""
+
+import sys
+
+from openpositions import create_app
+from openpositions.content import ContentError
+
+try:
+    app = create_app()
+except ContentError as error:
+    # A bad content file is the maintainer's to fix: say which and why, no traceback.
+    sys.exit(str(error))

@@ -1,0 +1,95 @@
+"""Documented defaults for every setting.
+
+Each one can be overridden by an environment variable named FLASK_<NAME>; values there are
+parsed as JSON where they can be (FLASK_MAIL_PORT=587 arrives as an int, FLASK_MAIL_USE_TLS=true
+as a bool). Paths that are not absolute are taken relative to the project folder.
+"""
+
+# Signs sessions and form tokens. Leave unset to have one generated on first start and kept in
+# the instance folder (instance/secret_key). Several instances behind a load balancer must
+# share one: set FLASK_SECRET_KEY to the same long random value on each.
+SECRET_KEY = None
+
+# Where the group's content lives: site.yaml and positions/*.md.
+CONTENT_DIR = "config"
+
+# Public base URL of the site (e.g. "https://www.bigearth.eu"), used for canonical links, the
+# feed and structured data. Empty: taken from each request.
+SITE_URL = ""
+
+# Languages offered, the first is the fallback when the browser asks for none of them.
+LANGUAGES = ["en", "de"]
+BABEL_DEFAULT_LOCALE = "en"
+BABEL_DEFAULT_TIMEZONE = "Europe/Berlin"
+
+# How long browsers and proxies may keep a page before asking again (seconds). Pages carry an
+# ETag, so asking again is cheap: a 304 with no body.
+PAGE_MAX_AGE = 300
+
+# How long browsers keep the stylesheet and icons (seconds).
+SEND_FILE_MAX_AGE_DEFAULT = 86400
+
+# Largest request body accepted: the 10 MB CV plus the rest of the form. Larger is refused (413).
+MAX_CONTENT_LENGTH = 11 * 1024 * 1024
+
+# --- Enquiries ---------------------------------------------------------------------------------
+
+# Where enquiries are stored: any SQLAlchemy URL. Empty: a SQLite file in the instance folder.
+# PostgreSQL: "postgresql+psycopg://user:password@host/dbname".
+SQLALCHEMY_DATABASE_URI = ""
+
+# Who receives enquiries. Empty: the contact person's address in config/site.yaml.
+ENQUIRY_RECIPIENT = ""
+# Send the applicant a receipt with their reference.
+ENQUIRY_ACKNOWLEDGE = True
+# Language of the mail to the professor (the applicant's receipt is in the applicant's).
+ENQUIRY_MAIL_LANGUAGE = "en"
+# A form sent back sooner than this after it was shown is a bot's (seconds; 0 turns it off).
+ENQUIRY_MIN_SECONDS = 3
+# How often one address may send the form (Flask-Limiter notation).
+ENQUIRY_RATE_LIMIT = "5 per hour; 20 per day"
+# Delivery retries: the first after this many seconds, then doubling, at most the maximum
+# apart, for about this long in all; then the enquiry is marked failed.
+ENQUIRY_RETRY_DELAY = 60
+ENQUIRY_RETRY_MAX_DELAY = 4 * 3600
+ENQUIRY_RETRY_FOR = 24 * 3600
+# A pending enquiry whose next try is this overdue lost its queued task and is queued again.
+ENQUIRY_SWEEP_GRACE = 300
+# Enquiries and their CVs are deleted this many days after they were sent.
+ENQUIRY_RETENTION_DAYS = 180
+
+# email-validator's DNS check that the address's domain takes mail: off, as it needs DNS.
+EMAIL_CHECK_DELIVERABILITY = False
+EMAIL_DNS_TIMEOUT = 5
+
+# --- Mail (Flask-Mail) -------------------------------------------------------------------------
+
+# The defaults send to the local development sink that `make run` starts; point these at a
+# real relay in production.
+MAIL_SERVER = "127.0.0.1"
+MAIL_PORT = 8025
+MAIL_USE_TLS = False
+MAIL_USE_SSL = False
+MAIL_USERNAME = None
+MAIL_PASSWORD = None
+# The site's own address: From of every mail. The applicant is only ever in Reply-To.
+MAIL_DEFAULT_SENDER = "RSiM open positions <positions@localhost>"
+# Seconds before a silent mail server counts as down (the delivery is then retried).
+MAIL_TIMEOUT = 30
+
+# --- Queue (Huey) ------------------------------------------------------------------------------
+
+# Empty: a SQLite file in the instance folder. "redis://host:6379/0" for Redis.
+QUEUE_URL = ""
+QUEUE_REDIS_TIMEOUT = 2
+# Deliver from background threads of the web process. Turn off when a separate
+# `flask queue worker` runs.
+QUEUE_IN_PROCESS = True
+QUEUE_WORKERS = 2
+
+# --- Rate limits (Flask-Limiter) ---------------------------------------------------------------
+
+RATELIMIT_ENABLED = True
+# "memory://" counts per process; "redis://host:6379/1" shares counts between instances.
+RATELIMIT_STORAGE_URI = "memory://"
+RATELIMIT_HEADERS_ENABLED = True

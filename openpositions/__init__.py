@@ -1,0 +1,78 @@
+"""The openpositions application factory."""
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from openpositions import settings
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    """Create the site: configuration, content, extensions, blueprints, error pages, commands."""
+    app = Flask(
+        __name__,
+        instance_path=str(PROJECT_DIR / "instance"),
+        template_folder=str(PROJECT_DIR / "templates"),
+        static_folder=str(PROJECT_DIR / "static"),
+    )
+    settings.load(app, PROJECT_DIR, test_config)
+    register_content(app)
+    register_extensions(app)
+    register_queue(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    return app
+
+
+def register_content(app: Flask) -> None:
+    from openpositions.content import ContentStore
+
+    ContentStore(app.config["CONTENT_DIR"], display_root=PROJECT_DIR).init_app(app)
+
+
+def register_extensions(app: Flask) -> None:
+    from openpositions import layout
+    from openpositions.extensions import babel, csrf, db, limiter, mail, migrate
+    from openpositions.i18n import select_locale
+
+    babel.init_app(app, locale_selector=select_locale)
+    csrf.init_app(app)
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_DIR / "migrations"))
+    mail.init_app(app)
+    limiter.init_app(app)
+    layout.init_app(app)
+
+
+def register_queue(app: Flask) -> None:
+    from openpositions.inbox import queue
+
+    queue.init_app(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from openpositions import enquiries, pages, positions
+
+    app.register_blueprint(positions.bp)
+    app.register_blueprint(enquiries.bp)
+    app.register_blueprint(pages.bp)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from openpositions import errors
+
+    errors.init_app(app)
+
+
+def register_commands(app: Flask) -> None:
+    from openpositions.inbox.cli import enquiries_cli, queue_cli
+    from openpositions.positions.cli import positions_cli
+
+    app.cli.add_command(positions_cli)
+    app.cli.add_command(enquiries_cli)
+    app.cli.add_command(queue_cli)

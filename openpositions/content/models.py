@@ -1,0 +1,124 @@
+"""The group's content as plain, immutable values."""
+
+from dataclasses import dataclass, field
+from datetime import date
+
+OPEN = "open"
+CLOSED = "closed"
+STATUSES = (OPEN, CLOSED)
+
+# schema.org JobPosting employmentType values a position may name.
+EMPLOYMENT_TYPES = ("FULL_TIME", "PART_TIME", "CONTRACTOR", "TEMPORARY", "INTERN", "OTHER")
+
+
+@dataclass(frozen=True)
+class Address:
+    street: str
+    postal_code: str
+    city: str
+    country_code: str
+    country: str
+
+
+@dataclass(frozen=True)
+class Group:
+    name: str
+    url: str
+    project: str
+    project_url: str
+    faculty: str
+    university: str
+    university_url: str
+    address: Address
+
+
+@dataclass(frozen=True)
+class Contact:
+    name: str
+    title: str
+    # Where enquiries go. Never rendered: the site exists so that it need not be published.
+    email: str
+    response_time: str
+
+
+@dataclass(frozen=True)
+class FundingProgramme:
+    name: str
+    description: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Category:
+    key: str
+    title: str
+    none_open: str
+    # Whether the funding programmes are offered as a route in when nothing is open.
+    list_funding: bool
+
+
+@dataclass(frozen=True)
+class Link:
+    title: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Site:
+    group: Group
+    contact: Contact
+    categories: tuple[Category, ...]
+    funding_intro: str
+    funding_programmes: tuple[FundingProgramme, ...]
+    links: tuple[Link, ...]
+
+    def category(self, key: str) -> Category | None:
+        return next((c for c in self.categories if c.key == key), None)
+
+
+@dataclass(frozen=True)
+class Position:
+    slug: str
+    title: str
+    category: str
+    status: str
+    date_posted: date
+    body_html: str
+    summary: str
+    # None means open until filled.
+    deadline: date | None = None
+    date_updated: date | None = None
+    start: str = ""
+    duration: str = ""
+    salary_grade: str = ""
+    employment_type: str = ""
+    working_time: str = ""
+    requirements: tuple[str, ...] = field(default_factory=tuple)
+    what_to_send: str = ""
+    posting_url: str = ""
+    reference: str = ""
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == OPEN
+
+    @property
+    def updated(self) -> date:
+        return self.date_updated or self.date_posted
+
+
+@dataclass(frozen=True)
+class Content:
+    site: Site
+    positions: tuple[Position, ...]
+    # Changes whenever any content file does; cached pages are keyed by it.
+    version: str
+
+    def open_positions(self) -> tuple[Position, ...]:
+        return tuple(p for p in self.positions if p.is_open)
+
+    def open_in(self, category: Category) -> tuple[Position, ...]:
+        return tuple(p for p in self.open_positions() if p.category == category.key)
+
+    def position(self, slug: str) -> Position | None:
+        return next((p for p in self.positions if p.slug == slug), None)

@@ -1,0 +1,143 @@
+"""The enquiry form: what an applicant may send, and what each mistake tells them to do."""
+
+import unicodedata
+from typing import Any
+
+from email_validator import EmailNotValidError, validate_email
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from werkzeug.utils import secure_filename
+from wtforms import BooleanField, EmailField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms.validators import InputRequired, Length, StopValidation, ValidationError
+
+from openpositions.content import Content
+from openpositions.enquiries.spam import HONEYPOT_FIELD
+
+FELLOWSHIP = "postdoc-fellowship"
+GENERAL = "general"
+CV_MAX_BYTES = 10 * 1024 * 1024
+# Line and paragraph separators and control characters: in a name they could end a mail header.
+FORBIDDEN_IN_ONE_LINE = {"Cc", "Zl", "Zp"}
+
+
+def position_choices(content: Content) -> list[tuple[str, str]]:
+    """The open positions, then the fellowship and general routes: (value, label) pairs."""
+    return [
+        *((p.slug, p.title) for p in content.open_positions()),
+        (FELLOWSHIP, str(_l("Post-doc with an external fellowship"))),
+        (GENERAL, str(_l("General enquiry"))),
+    ]
+
+
+def strip(value: Any) -> Any:
+    return value.strip() if isinstance(value, str) else value
+
+
+def normalise_message(value: Any) -> Any:
+    """Keep line breaks and tabs; drop other invisible control characters pasted in."""
+    if not isinstance(value, str):
+        return value
+    value = value.replace("\r\n", "\n").replace("\r", "\n").strip()
+    return "".join(c for c in value if c in "\n\t" or unicodedata.category(c) != "Cc")
+
+
+def one_line(form: FlaskForm, field: Any) -> None:
+    if any(unicodedata.category(c) in FORBIDDEN_IN_ONE_LINE for c in field.data or ""):
+        raise ValidationError(_l("Your name must be on one line, without special characters"))
+
+
+def email_address(form: FlaskForm, field: Any) -> None:
+    """Validate with email-validator and keep its normalised form."""
+    config = current_app.config
+    try:
+        result = validate_email(
+            field.data,
+            check_deliverability=config["EMAIL_CHECK_DELIVERABILITY"],
+            timeout=config["EMAIL_DNS_TIMEOUT"],
+        )
+    except EmailNotValidError:
+        raise ValidationError(
+            _l("Enter an email address in the correct format, like name@example.com")
+        ) from None
+    field.data = result.normalized
+
+
+def pdf_file(form: FlaskForm, field: Any) -> None:
+    """A real PDF, judged by its first bytes, not its name or the browser's word for it."""
+    upload = field.data
+    if upload is None or not getattr(upload, "filename", None):
+        field.data = None
+        raise StopValidation()
+    data = upload.stream.read(CV_MAX_BYTES + 1)
+    if not data:
+        raise ValidationError(_l("The selected file is empty; choose your CV as a PDF"))
+    if len(data) > CV_MAX_BYTES:
+        raise ValidationError(_l("The selected file must be smaller than 10 MB"))
+    if not data.startswith(b"%PDF-"):
+        raise ValidationError(_l("The selected file must be a PDF"))
+    form.cv_bytes = data
+    form.cv_filename = (secure_filename(upload.filename) or "cv.pdf")[-120:]
+
+
+class EnquiryForm(FlaskForm):
+    name = StringField(
+        _l("Full name"),
+        filters=[strip],
+        validators=[
+            InputRequired(_l("Enter your name")),
+            Length(max=100, message=_l("Your name must be 100 characters or fewer")),
+            one_line,
+        ],
+    )
+    email = EmailField(
+        _l("Email address"),
+        filters=[strip],
+        validators=[InputRequired(_l("Enter your email address")), email_address],
+    )
+    position = SelectField(
+        _l("What is your enquiry about?"),
+        validate_choice=False,  # Checked against the content of this moment, below.
+        validators=[InputRequired(_l("Choose what your enquiry is about"))],
+    )
+    message = TextAreaField(
+        _l("Your message"),
+        filters=[normalise_message],
+        validators=[
+            InputRequired(_l("Enter your message")),
+            Length(
+                min=20,
+                max=5000,
+                message=_l("Your message must be between 20 and 5,000 characters"),
+            ),
+        ],
+    )
+    cv = FileField(_l("Your CV (optional)"), validators=[pdf_file])
+    consent = BooleanField(
+        _l("I agree that my details are stored and sent to the professor to answer this enquiry."),
+        validators=[
+            InputRequired(
+                _l("Confirm that we may store and send your details to answer your enquiry")
+            )
+        ],
+    )
+    website = StringField(_l("Leave this field empty"))
+    started = HiddenField()
+
+    cv_bytes: bytes | None = None
+    cv_filename: str | None = None
+
+    def __init__(self, *args: Any, content: Content, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.position.choices = [("", str(_l("Choose one")))] + position_choices(content)
+
+    def validate_position(self, field: Any) -> None:
+        if field.data not in {value for value, _ in self.position.choices if value}:
+            raise ValidationError(_l("Choose what your enquiry is about"))
+
+    def position_title(self) -> str:
+        return dict(self.position.choices)[self.position.data]
+
+    def is_honeypot_filled(self) -> bool:
+        return bool(getattr(self, HONEYPOT_FIELD).data)

@@ -1,0 +1,98 @@
+"""Web views of the enquiry form: show it, take a submission, confirm it."""
+
+import logging
+
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_wtf.csrf import CSRFError
+from itsdangerous import BadSignature, URLSafeSerializer
+from werkzeug.wrappers import Response
+
+from openpositions.content import current_content
+from openpositions.enquiries.forms import EnquiryForm, position_choices
+from openpositions.enquiries.spam import filled_too_fast, form_started_token
+from openpositions.extensions import limiter
+from openpositions.inbox.queue import delivery_queue
+from openpositions.inbox.records import (
+    Submission,
+    new_reference,
+    recent_duplicate,
+    record_enquiry,
+)
+
+log = logging.getLogger(__name__)
+bp = Blueprint("enquiries", __name__, url_prefix="/enquiry")
+
+
+def rate_limit() -> str:
+    return current_app.config["ENQUIRY_RATE_LIMIT"]
+
+
+@bp.route("", methods=["GET", "POST"])
+@limiter.limit(rate_limit, methods=["POST"])
+def form() -> Response | tuple[str, int]:
+    form = EnquiryForm(content=current_content())
+    if request.method == "GET":
+        form.position.data = request.args.get("position", "")
+        form.started.data = form_started_token()
+        return render_form(form)
+    if form.is_honeypot_filled() or filled_too_fast(form.started.data):
+        # Bots get the same answer as people, so they learn nothing; nothing is stored or sent.
+        trap = "honeypot" if form.is_honeypot_filled() else "too fast"
+        log.info("Enquiry caught as spam (%s); nothing sent", trap)
+        return confirm(new_reference(), form.position.data)
+    if not form.validate():
+        return render_form(form, status=422)
+    submission = Submission(
+        name=form.name.data,
+        email=form.email.data,
+        position_slug=form.position.data,
+        position_title=form.position_title(),
+        message=form.message.data,
+        language=str(get_locale()),
+        cv_filename=form.cv_filename,
+        cv_data=form.cv_bytes,
+    )
+    duplicate = recent_duplicate(submission)
+    if duplicate is not None:
+        log.info("Enquiry %s submitted again; not sent twice", duplicate.reference)
+        return confirm(duplicate.reference, duplicate.position_slug)
+    enquiry = record_enquiry(submission)
+    log.info("Enquiry %s received", enquiry.reference)
+    delivery_queue().enqueue(enquiry)
+    return confirm(enquiry.reference, enquiry.position_slug)
+
+
+def render_form(form: EnquiryForm, status: int = 200, expired: bool = False) -> tuple[str, int]:
+    return render_template("enquiries/form.html", form=form, expired=expired), status
+
+
+def _receipts() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="enquiry-received")
+
+
+def confirm(reference: str, position_slug: str) -> Response:
+    """Post/Redirect/Get: reloading the confirmation sends nothing again."""
+    token = _receipts().dumps([reference, position_slug])
+    return redirect(url_for("enquiries.received", token=token), code=303)
+
+
+@bp.get("/received/<token>")
+def received(token: str) -> str:
+    try:
+        reference, position_slug = _receipts().loads(token)
+    except (BadSignature, ValueError, TypeError):
+        abort(404)
+    titles = dict(position_choices(current_content()))
+    position = current_content().position(position_slug)
+    title = titles.get(position_slug) or (position.title if position else "")
+    return render_template("enquiries/received.html", reference=reference, position_title=title)
+
+
+@bp.errorhandler(CSRFError)
+def form_expired(error: CSRFError) -> tuple[str, int]:
+    """A missing or stale form token: show the form again with what was typed, not an error."""
+    log.info("Enquiry form expired or forged: %s", error.description)
+    form = EnquiryForm(content=current_content())
+    form.started.data = form_started_token()
+    return render_form(form, status=400, expired=True)

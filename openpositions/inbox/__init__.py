@@ -1,0 +1,1 @@
+"""Domain code for enquiries: storing them, composing their mails, delivering, deleting."""

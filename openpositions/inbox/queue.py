@@ -1,0 +1,133 @@
+"""The delivery queue (Huey): SQLite in the instance folder by default, Redis when configured."""
+
+import logging
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from flask import Flask, current_app
+from huey import Huey, RedisHuey, SqliteHuey, crontab
+from huey.api import TaskWrapper
+from huey.consumer import Consumer
+from huey.exceptions import RetryTask
+
+from openpositions.extensions import db
+from openpositions.inbox.delivery import attempt_delivery, lost_enquiries
+from openpositions.inbox.models import Enquiry, utcnow
+from openpositions.inbox.retention import purge_expired
+
+log = logging.getLogger(__name__)
+
+
+class InProcessConsumer(Consumer):
+    """Huey's consumer as background threads of the web process.
+
+    Huey's consumer installs its own SIGINT/SIGTERM/SIGHUP handlers, then acts on them only
+    from its run loop, which a web process never enters: the server's SIGTERM would be
+    swallowed. Leaving the handlers alone keeps the server's graceful shutdown working.
+    """
+
+    def _set_signal_handlers(self) -> None:
+        pass
+
+
+@dataclass
+class DeliveryQueue:
+    huey: Huey
+    deliver: TaskWrapper
+    consumer: Consumer | None = None
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def enqueue(self, enquiry: Enquiry) -> bool:
+        """Queue an enquiry's delivery; False if the queue is unreachable (the sweep retries)."""
+        try:
+            self.deliver(enquiry.id)
+        except Exception:  # Any storage failure: the enquiry is stored, the sweep will find it.
+            log.warning(
+                "Enquiry %s stored but not queued; the sweep will queue it",
+                enquiry.reference,
+                exc_info=True,
+            )
+            return False
+        log.info("Enquiry %s queued", enquiry.reference)
+        return True
+
+    def start_in_process(self, workers: int) -> None:
+        """Run the consumer in this process's background threads, once."""
+        with self.lock:
+            if self.consumer is None:
+                self.consumer = InProcessConsumer(self.huey, workers=workers, worker_type="thread")
+                self.consumer.start()
+
+    def stop_in_process(self) -> None:
+        with self.lock:
+            if self.consumer is not None:
+                self.consumer.stop(graceful=True)
+                self.consumer = None
+
+
+def create_huey(app: Flask) -> Huey:
+    url = app.config["QUEUE_URL"]
+    options = {"results": False, "utc": True}
+    if url.startswith(("redis://", "rediss://", "unix://")):
+        timeout = app.config["QUEUE_REDIS_TIMEOUT"]
+        return RedisHuey(
+            "openpositions",
+            url=url,
+            socket_timeout=timeout,
+            socket_connect_timeout=timeout,
+            **options,
+        )
+    path = url.removeprefix("sqlite:///") if url else str(Path(app.instance_path) / "queue.sqlite3")
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    return SqliteHuey("openpositions", filename=path, **options)
+
+
+def init_app(app: Flask) -> DeliveryQueue:
+    """Create the queue and its tasks for this app; the consumer starts with the first request."""
+    huey = create_huey(app)
+
+    @huey.task(name="deliver_enquiry")
+    def deliver(enquiry_id: int) -> None:
+        with app.app_context():
+            delay = attempt_delivery(enquiry_id)
+        if delay is not None:
+            raise RetryTask(delay=delay)
+
+    @huey.periodic_task(crontab(minute="*"), name="queue_lost_enquiries")
+    def sweep() -> None:
+        with app.app_context():
+            queue_lost_enquiries()
+
+    @huey.periodic_task(crontab(minute="23", hour="3"), name="purge_expired_enquiries")
+    def purge() -> None:
+        with app.app_context():
+            purge_expired()
+
+    queue = DeliveryQueue(huey=huey, deliver=deliver)
+    app.extensions["openpositions.queue"] = queue
+    if app.config["QUEUE_IN_PROCESS"]:
+        # Started by the first request rather than here, so that `flask db upgrade` and the
+        # other commands, which create the app too, do not start delivering mail.
+        def start_consumer() -> None:
+            if queue.consumer is None:
+                queue.start_in_process(app.config["QUEUE_WORKERS"])
+
+        app.before_request(start_consumer)
+    return queue
+
+
+def delivery_queue() -> DeliveryQueue:
+    return current_app.extensions["openpositions.queue"]
+
+
+def queue_lost_enquiries() -> int:
+    """Queue again every pending enquiry whose delivery was lost; return how many."""
+    queue = delivery_queue()
+    lost = lost_enquiries()
+    for enquiry in lost:
+        enquiry.next_attempt_at = utcnow()
+        db.session.commit()
+        if queue.enqueue(enquiry):
+            log.warning("Enquiry %s had no queued delivery; queued again", enquiry.reference)
+    return len(lost)

@@ -1,0 +1,24 @@
+"""Deleting enquiries, and their CVs, once the retention period is over."""
+
+import logging
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+
+from openpositions.extensions import db
+from openpositions.inbox.models import Enquiry, utcnow
+
+log = logging.getLogger(__name__)
+
+
+def purge_expired(days: int | None = None) -> int:
+    """Delete every enquiry received more than `days` (ENQUIRY_RETENTION_DAYS) ago."""
+    if days is None:
+        days = current_app.config["ENQUIRY_RETENTION_DAYS"]
+    cutoff = utcnow() - timedelta(days=days)
+    result = db.session.execute(sa.delete(Enquiry).where(Enquiry.created_at < cutoff))
+    db.session.commit()
+    count = result.rowcount or 0
+    log.info("Purged %d enquiries received before %s", count, cutoff.date().isoformat())
+    return count

@@ -1,0 +1,34 @@
+"""What every page's template can use: the site, the language, dates and addresses."""
+
+from datetime import UTC, date, datetime, time
+from typing import Any
+
+from flask import Flask
+from flask_babel import format_date, get_locale
+
+from openpositions.content import current_content
+from openpositions.urls import absolute_url
+
+
+def init_app(app: Flask) -> None:
+    app.context_processor(layout_context)
+    app.jinja_env.globals.update(
+        absolute_url=absolute_url,
+        format_date=format_date,
+        atom_datetime=atom_datetime,
+        current_language=current_language,
+    )
+
+
+def layout_context() -> dict[str, Any]:
+    return {"site": current_content().site}
+
+
+def current_language() -> str:
+    return str(get_locale())
+
+
+def atom_datetime(day: date | None) -> str:
+    """An RFC 3339 timestamp for a day (midnight UTC), as Atom requires; today if none."""
+    moment = datetime.combine(day, time(), UTC) if day else datetime.now(UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -1,0 +1,47 @@
+"""schema.org JobPosting for a position's own page, from what the page shows."""
+
+from typing import Any
+
+from openpositions.content import Position, Site
+from openpositions.urls import absolute_url
+
+
+def job_posting(position: Position, site: Site) -> dict[str, Any]:
+    """The JobPosting JSON-LD of an open position: Google's required and recommended fields."""
+    group = site.group
+    posting: dict[str, Any] = {
+        "@context": "https://schema.org/",
+        "@type": "JobPosting",
+        "title": position.title,
+        "description": position.body_html,
+        "datePosted": position.date_posted.isoformat(),
+        "url": absolute_url("positions.detail", slug=position.slug),
+        "hiringOrganization": {
+            "@type": "Organization",
+            "name": group.university,
+            "department": {"@type": "Organization", "name": group.name, "sameAs": group.url},
+            "sameAs": group.university_url,
+        },
+        "jobLocation": {
+            "@type": "Place",
+            "address": {
+                "@type": "PostalAddress",
+                "streetAddress": group.address.street,
+                "postalCode": group.address.postal_code,
+                "addressLocality": group.address.city,
+                "addressCountry": group.address.country_code,
+            },
+        },
+        "directApply": False,
+    }
+    if position.deadline:
+        posting["validThrough"] = position.deadline.isoformat()
+    if position.employment_type:
+        posting["employmentType"] = position.employment_type
+    if position.reference:
+        posting["identifier"] = {
+            "@type": "PropertyValue",
+            "name": group.university,
+            "value": position.reference,
+        }
+    return posting

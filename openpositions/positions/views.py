@@ -1,0 +1,56 @@
+"""Web views of the positions: list, detail, feed, and the old addresses."""
+
+from flask import Blueprint, abort, redirect, render_template, url_for
+from werkzeug.wrappers import Response
+
+from openpositions.content import current_content
+from openpositions.page_cache import cached_page
+from openpositions.positions.structured_data import job_posting
+
+bp = Blueprint("positions", __name__)
+
+
+@bp.get("/")
+@bp.get("/openpositions.html")
+def old_address() -> Response:
+    return redirect(url_for("positions.index"), code=301)
+
+
+@bp.get("/openpositions")
+def index() -> Response:
+    def render() -> str:
+        content = current_content()
+        return render_template("positions/index.html", content=content, site=content.site)
+
+    return cached_page(render)
+
+
+@bp.get("/openpositions/<slug>")
+def detail(slug: str) -> Response:
+    content = current_content()
+    position = content.position(slug)
+    if position is None:
+        abort(404)
+
+    def render() -> str:
+        template = "positions/detail.html" if position.is_open else "positions/closed.html"
+        return render_template(
+            template,
+            position=position,
+            site=content.site,
+            category=content.site.category(position.category),
+            structured_data=job_posting(position, content.site) if position.is_open else None,
+        )
+
+    return cached_page(render, status=200 if position.is_open else 410)
+
+
+@bp.get("/openpositions.atom")
+def feed() -> Response:
+    def render() -> str:
+        content = current_content()
+        return render_template(
+            "positions/feed.xml", positions=content.open_positions(), site=content.site
+        )
+
+    return cached_page(render, mimetype="application/atom+xml")

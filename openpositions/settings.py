@@ -1,0 +1,44 @@
+"""Configuration in a fixed order: documented defaults, then FLASK_* variables, then tests."""
+
+import contextlib
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+PATH_SETTINGS = ("CONTENT_DIR",)
+
+
+def load(app: Flask, project_dir: Path, test_config: Mapping[str, Any] | None) -> None:
+    """Fill app.config: defaults < environment < test mapping; then derived values."""
+    app.config.from_pyfile(str(project_dir / "config" / "defaults.py"))
+    app.config.from_prefixed_env()
+    if test_config is not None:
+        app.config.from_mapping(test_config)
+    for name in PATH_SETTINGS:
+        app.config[name] = str(project_dir / app.config[name])
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = instance_secret_key(Path(app.instance_path))
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        database = Path(app.instance_path) / "openpositions.sqlite3"
+        database.parent.mkdir(parents=True, exist_ok=True)
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{database}"
+
+
+def instance_secret_key(instance_dir: Path) -> str:
+    """Return the secret kept in the instance folder, generating it on first use."""
+    key_file = instance_dir / "secret_key"
+    if not key_file.exists():
+        instance_dir.mkdir(parents=True, exist_ok=True)
+        # Only the site's own user may read it; it appears whole or not at all, and when two
+        # workers start at once the first link wins and both then read the same key.
+        partial = instance_dir / f".secret_key.{os.getpid()}"
+        partial.write_text(secrets.token_hex(32))
+        partial.chmod(0o600)
+        with contextlib.suppress(FileExistsError):
+            os.link(partial, key_file)
+        partial.unlink()
+    return key_file.read_text().strip()
