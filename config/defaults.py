@@ -10,6 +10,9 @@ as a bool). Paths that are not absolute are taken relative to the project folder
 # share one: set FLASK_SECRET_KEY to the same long random value on each.
 SECRET_KEY = None
 
+# Where the site keeps what it writes: the generated secret key, the SQLite database and queue.
+INSTANCE_PATH = "instance"
+
 # Where the group's content lives: site.yaml and positions/*.md.
 CONTENT_DIR = "config"
 

@@ -15,7 +15,6 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Create the site: configuration, content, extensions, blueprints, error pages, commands."""
     app = Flask(
         __name__,
-        instance_path=str(PROJECT_DIR / "instance"),
         template_folder=str(PROJECT_DIR / "templates"),
         static_folder=str(PROJECT_DIR / "static"),
     )

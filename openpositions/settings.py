@@ -9,7 +9,7 @@ from typing import Any
 
 from flask import Flask
 
-PATH_SETTINGS = ("CONTENT_DIR",)
+PATH_SETTINGS = ("CONTENT_DIR", "INSTANCE_PATH")
 
 
 def load(app: Flask, project_dir: Path, test_config: Mapping[str, Any] | None) -> None:
@@ -20,6 +20,7 @@ def load(app: Flask, project_dir: Path, test_config: Mapping[str, Any] | None) -
         app.config.from_mapping(test_config)
     for name in PATH_SETTINGS:
         app.config[name] = str(project_dir / app.config[name])
+    app.instance_path = app.config["INSTANCE_PATH"]
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = instance_secret_key(Path(app.instance_path))
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
