@@ -19,7 +19,12 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 install: $(STAMP)
 
+# Serves the site with embedded defaults: SQLite files in instance/, the queue in-process, and a
+# local mail sink on 127.0.0.1:8025 that prints every mail the site sends.
 run: $(STAMP)
+	$(BIN)/flask --app app db upgrade
+	@$(BIN)/python -m aiosmtpd -n -l 127.0.0.1:8025 -c openpositions.devmail.PrintMail & \
+	sink=$$!; trap 'kill $$sink 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/flask --app app run --host $(HOST) --port $(PORT)
 
 test: $(STAMP)

@@ -1,10 +1,14 @@
 """Friendly error pages in the site's layout."""
 
 import logging
+import math
+import time
 
 from flask import Flask, render_template
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException, InternalServerError
+
+from openpositions.extensions import limiter
 
 log = logging.getLogger(__name__)
 
@@ -50,9 +54,21 @@ def render_http_error(error: HTTPException) -> tuple[str, int]:
     code = error.code or 500
     heading, explanation = MESSAGES.get(code, (error.name, ""))
     page = render_template(
-        "errors/error.html", code=code, heading=heading, explanation=explanation, error=error
+        "errors/error.html",
+        code=code,
+        heading=heading,
+        explanation=explanation,
+        retry_in_minutes=minutes_until_retry() if code == 429 else None,
     )
     return page, code
+
+
+def minutes_until_retry() -> int | None:
+    """Whole minutes until the rate limit that was hit lets this visitor send again."""
+    limit = limiter.current_limit
+    if limit is None:
+        return None
+    return max(1, math.ceil((limit.reset_at - time.time()) / 60))
 
 
 def render_unexpected_error(error: Exception) -> tuple[str, int]:

@@ -1,5 +1,6 @@
 """Fixtures: the app on temporary database and queue files, and a real SMTP server."""
 
+import io
 import socket
 import threading
 from collections.abc import Iterator
@@ -14,6 +15,8 @@ from aiosmtpd.controller import Controller
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from flask_migrate import upgrade
+from werkzeug.datastructures import FileStorage
+from werkzeug.test import encode_multipart
 
 from openpositions import create_app
 
@@ -142,3 +145,43 @@ def consumer(app: Flask) -> Iterator[None]:
     queue.start_in_process(workers=2)
     yield
     queue.stop_in_process()
+
+
+def wait_until(condition: Any, timeout: float = 20, interval: float = 0.05) -> None:
+    """Poll `condition` until it is true; fail the test if it is not within `timeout` seconds."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"condition not met within {timeout}s: {condition.__doc__ or condition}")
+        time.sleep(interval)
+
+
+def multipart(fields: dict[str, Any]) -> dict[str, Any]:
+    """A multipart/form-data body built in memory; (bytes, name, type) tuples become files.
+
+    The test client would spool a large upload to a temporary file it never closes.
+    """
+    values: dict[str, Any] = {}
+    for name, value in fields.items():
+        if isinstance(value, tuple):
+            data, filename, content_type = value
+            data = data.getvalue() if hasattr(data, "getvalue") else data
+            value = FileStorage(io.BytesIO(data), filename=filename, content_type=content_type)
+        if value is not None:
+            values[name] = value
+    boundary, body = encode_multipart(values)
+    return {"data": body, "content_type": f"multipart/form-data; boundary={boundary}"}
+
+
+VALID_ENQUIRY = {
+    "name": "Ada Lovelace",
+    "email": "ada@example.org",
+    "position": "phd-deep-learning-satellite-images",
+    "message": "I would like to know more about the two PhD topics and the start date.",
+    "consent": "y",
+}
+
+# The smallest file that starts as every PDF does; the site judges a PDF by those bytes.
+PDF_BYTES = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"

@@ -10,7 +10,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from werkzeug.utils import secure_filename
 from wtforms import BooleanField, EmailField, HiddenField, SelectField, StringField, TextAreaField
-from wtforms.validators import InputRequired, Length, StopValidation, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, StopValidation, ValidationError
 
 from openpositions.content import Content
 from openpositions.enquiries.spam import HONEYPOT_FIELD
@@ -82,11 +82,12 @@ def pdf_file(form: FlaskForm, field: Any) -> None:
 
 
 class EnquiryForm(FlaskForm):
+    # DataRequired, not InputRequired: a value of only spaces is empty once trimmed.
     name = StringField(
         _l("Full name"),
         filters=[strip],
         validators=[
-            InputRequired(_l("Enter your name")),
+            DataRequired(_l("Enter your name")),
             Length(max=100, message=_l("Your name must be 100 characters or fewer")),
             one_line,
         ],
@@ -94,7 +95,7 @@ class EnquiryForm(FlaskForm):
     email = EmailField(
         _l("Email address"),
         filters=[strip],
-        validators=[InputRequired(_l("Enter your email address")), email_address],
+        validators=[DataRequired(_l("Enter your email address")), email_address],
     )
     position = SelectField(
         _l("What is your enquiry about?"),
@@ -105,7 +106,7 @@ class EnquiryForm(FlaskForm):
         _l("Your message"),
         filters=[normalise_message],
         validators=[
-            InputRequired(_l("Enter your message")),
+            DataRequired(_l("Enter your message")),
             Length(
                 min=20,
                 max=5000,

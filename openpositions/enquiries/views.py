@@ -1,16 +1,20 @@
 """Web views of the enquiry form: show it, take a submission, confirm it."""
 
 import logging
+from collections.abc import Sequence
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
-from flask_babel import get_locale
+from flask_babel import get_locale, ngettext
+from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from itsdangerous import BadSignature, URLSafeSerializer
+from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from openpositions.content import current_content
 from openpositions.enquiries.forms import EnquiryForm, position_choices
 from openpositions.enquiries.spam import filled_too_fast, form_started_token
+from openpositions.errors import minutes_until_retry
 from openpositions.extensions import limiter
 from openpositions.inbox.queue import delivery_queue
 from openpositions.inbox.records import (
@@ -63,8 +67,10 @@ def form() -> Response | tuple[str, int]:
     return confirm(enquiry.reference, enquiry.position_slug)
 
 
-def render_form(form: EnquiryForm, status: int = 200, expired: bool = False) -> tuple[str, int]:
-    return render_template("enquiries/form.html", form=form, expired=expired), status
+def render_form(
+    form: EnquiryForm, status: int = 200, notices: Sequence[str] = ()
+) -> tuple[str, int]:
+    return render_template("enquiries/form.html", form=form, notices=notices), status
 
 
 def _receipts() -> URLSafeSerializer:
@@ -89,10 +95,29 @@ def received(token: str) -> str:
     return render_template("enquiries/received.html", reference=reference, position_title=title)
 
 
-@bp.errorhandler(CSRFError)
-def form_expired(error: CSRFError) -> tuple[str, int]:
-    """A missing or stale form token: show the form again with what was typed, not an error."""
-    log.info("Enquiry form expired or forged: %s", error.description)
+def resubmittable_form() -> EnquiryForm:
+    """The form as it was sent (all but the file), ready to be sent again."""
     form = EnquiryForm(content=current_content())
     form.started.data = form_started_token()
-    return render_form(form, status=400, expired=True)
+    return form
+
+
+@bp.errorhandler(CSRFError)
+def form_expired(error: CSRFError) -> tuple[str, int]:
+    """A missing or stale form token: show the form again with what was typed."""
+    log.info("Enquiry form expired or forged: %s", error.description)
+    notice = _("Your form expired. Check your details and send it again.")
+    return render_form(resubmittable_form(), status=400, notices=[notice])
+
+
+@bp.errorhandler(429)
+def too_many_enquiries(error: HTTPException) -> tuple[str, int]:
+    """Rate limited: say when to try again, and keep what was typed so nothing is lost."""
+    log.warning("Enquiry rate-limited: %s", error.description)
+    minutes = minutes_until_retry() or 60
+    notice = ngettext(
+        "You have sent this form too often. You can send it again in %(num)d minute.",
+        "You have sent this form too often. You can send it again in %(num)d minutes.",
+        minutes,
+    )
+    return render_form(resubmittable_form(), status=429, notices=[notice])
