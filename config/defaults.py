@@ -56,6 +56,8 @@ ENQUIRY_RATE_LIMIT = "5 per hour; 20 per day"
 ENQUIRY_RETRY_DELAY = 60
 ENQUIRY_RETRY_MAX_DELAY = 4 * 3600
 ENQUIRY_RETRY_FOR = 24 * 3600
+# Longest one delivery attempt may take before another worker may try the same enquiry.
+ENQUIRY_DELIVERY_LEASE = 300
 # A pending enquiry whose next try is this overdue lost its queued task and is queued again.
 ENQUIRY_SWEEP_GRACE = 300
 # Enquiries and their CVs are deleted this many days after they were sent.

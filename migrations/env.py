@@ -8,8 +8,10 @@ from flask import current_app
 # access to the values within the .ini file in use.
 config = context.config
 
-# Alembic's own log lines; the site's loggers are left as they are.
-fileConfig(config.config_file_name, disable_existing_loggers=False)
+# Alembic's own log lines when run as a command; logging set up by a host process (a test
+# run, a server) is left as it is.
+if not logging.getLogger().handlers:
+    fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger("alembic.env")
 
 

@@ -35,6 +35,7 @@ def upgrade() -> None:
         sa.Column("last_error", sa.Text(), nullable=True),
         sa.Column("last_attempt_at", sa.DateTime(), nullable=True),
         sa.Column("next_attempt_at", sa.DateTime(), nullable=True),
+        sa.Column("claimed_until", sa.DateTime(), nullable=True),
         sa.Column("notified_at", sa.DateTime(), nullable=True),
         sa.Column("acknowledged_at", sa.DateTime(), nullable=True),
         sa.Column("sent_at", sa.DateTime(), nullable=True),

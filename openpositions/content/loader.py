@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 import frontmatter
 import yaml
+from frontmatter.default_handlers import YAMLHandler
 
 from openpositions.content.markdown import plain_summary, render_markdown
 from openpositions.content.models import (
@@ -52,6 +53,31 @@ class ContentError(Exception):
     def __init__(self, problems: Iterable[Problem]) -> None:
         self.problems = tuple(problems)
         super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class ContentLoader(yaml.SafeLoader):
+    """safe_load's YAML, except that an impossible date (2026-02-30) is kept as text.
+
+    PyYAML raises a bare ValueError for those, naming no field; as text, the field's own
+    check reports it.
+    """
+
+
+def _timestamp_or_text(loader: ContentLoader, node: yaml.ScalarNode) -> Any:
+    try:
+        return loader.construct_yaml_timestamp(node)
+    except ValueError:
+        return loader.construct_scalar(node)
+
+
+ContentLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_or_text)
+
+
+class FrontMatter(YAMLHandler):
+    """Front matter read with ContentLoader."""
+
+    def load(self, fm: str, **kwargs: object) -> Any:
+        return yaml.load(fm, Loader=ContentLoader)
 
 
 class Invalid(Exception):
@@ -140,10 +166,11 @@ class Fields:
         return [Fields(v, prefix=f"{self.name(key)}[{i}].") for i, v in enumerate(value)]
 
     def reject_unknown(self, known: set[str]) -> None:
-        unknown = sorted(set(self.data) - known)
+        # Keys may be numbers or dates too (`2026: ...`): sort and name them as text.
+        unknown = sorted(set(self.data) - known, key=str)
         if unknown:
             raise Invalid(
-                self.name(unknown[0]),
+                self.name(str(unknown[0])),
                 f"unknown field; known fields are {', '.join(sorted(known))}",
             )
 
@@ -219,7 +246,7 @@ def _collect(problems: list[Problem], shown: str, load: Callable[[], Any]) -> An
 
 def _read_yaml(path: Path) -> Fields:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=ContentLoader)
     except yaml.YAMLError as error:
         raise Invalid("yaml", _yaml_problem(error)) from None
     if not isinstance(data, dict):
@@ -297,10 +324,11 @@ def _slug(fields: Fields, key: str, default: str = "") -> str:
 
 def _position(path: Path, site: Site | None) -> Position:
     try:
-        post = frontmatter.loads(path.read_text(encoding="utf-8"))
+        # parse(), not loads(): a Post takes the fields as keywords, which fails on `2026: ...`.
+        metadata, body = frontmatter.parse(path.read_text(encoding="utf-8"), handler=FrontMatter())
     except yaml.YAMLError as error:
         raise Invalid("front matter", _yaml_problem(error)) from None
-    fields = Fields(dict(post.metadata))
+    fields = Fields(dict(metadata))
     fields.reject_unknown(POSITION_FIELDS)
     slug = _slug(fields, "slug", default=path.stem)
     title = fields.text("title")
@@ -314,9 +342,9 @@ def _position(path: Path, site: Site | None) -> Position:
         deadline = None
     else:
         deadline = fields.date("deadline", hint=f" or {OPEN_UNTIL_FILLED}")
-    if not post.content.strip():
+    if not body.strip():
         raise Invalid("body", "is empty; describe the position below the front matter")
-    body_html = render_markdown(post.content)
+    body_html = render_markdown(body)
     return Position(
         slug=slug,
         title=title,

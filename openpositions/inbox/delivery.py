@@ -20,24 +20,41 @@ class PermanentFailure(Exception):
 
 def attempt_delivery(enquiry_id: int) -> float | None:
     """Try once to send an enquiry's mails; return seconds to the next try, or None if done."""
+    if not claim(enquiry_id):
+        return None  # Purged, delivered, or being sent right now by another copy of this task.
     enquiry = db.session.get(Enquiry, enquiry_id)
-    if enquiry is None or enquiry.status != PENDING:
-        return None  # Purged, or already delivered by an earlier copy of this task.
-    now = utcnow()
-    enquiry.attempts += 1
-    enquiry.last_attempt_at = now
+    if enquiry is None:
+        return None
     try:
         send_pending_mails(enquiry)
     except PermanentFailure as refusal:
         return _give_up(enquiry, describe(refusal.__cause__))
     except (smtplib.SMTPException, OSError) as error:
         return _retry_later(enquiry, describe(error))
+    except Exception as error:  # A bug or bad data must not leave the enquiry stuck: retry.
+        log.exception("Enquiry %s: unexpected error while sending", enquiry.reference)
+        return _retry_later(enquiry, describe(error))
     enquiry.status = SENT
     enquiry.sent_at = utcnow()
     enquiry.next_attempt_at = None
+    enquiry.claimed_until = None
     db.session.commit()
     log.info("Enquiry %s sent after %d attempt(s)", enquiry.reference, enquiry.attempts)
     return None
+
+
+def claim(enquiry_id: int) -> bool:
+    """Atomically take a pending enquiry for one attempt; False if it is not ours to send."""
+    now = utcnow()
+    lease = timedelta(seconds=current_app.config["ENQUIRY_DELIVERY_LEASE"])
+    taken = db.session.execute(
+        sa.update(Enquiry)
+        .where(Enquiry.id == enquiry_id, Enquiry.status == PENDING)
+        .where(sa.or_(Enquiry.claimed_until.is_(None), Enquiry.claimed_until < now))
+        .values(claimed_until=now + lease, attempts=Enquiry.attempts + 1, last_attempt_at=now)
+    )
+    db.session.commit()
+    return taken.rowcount == 1
 
 
 def send_pending_mails(enquiry: Enquiry) -> None:
@@ -97,6 +114,7 @@ def _retry_later(enquiry: Enquiry, error: str) -> float | None:
         return _give_up(enquiry, f"still failing after {enquiry.attempts} attempts: {error}")
     enquiry.last_error = error
     enquiry.next_attempt_at = utcnow() + timedelta(seconds=delay)
+    enquiry.claimed_until = None
     db.session.commit()
     log.warning(
         "Enquiry %s not sent (attempt %d): %s; next try in %ds",
@@ -109,6 +127,7 @@ def _give_up(enquiry: Enquiry, error: str) -> None:
     enquiry.status = FAILED
     enquiry.last_error = error
     enquiry.next_attempt_at = None
+    enquiry.claimed_until = None
     db.session.commit()
     log.error(
         "Enquiry %s FAILED after %d attempt(s): %s. Resend with: flask enquiries resend %s",
@@ -133,5 +152,6 @@ def mark_for_resend(enquiry: Enquiry) -> None:
     """Put a failed (or stuck) enquiry back to pending for another round of attempts."""
     enquiry.status = PENDING
     enquiry.attempts = 0
+    enquiry.claimed_until = None
     enquiry.next_attempt_at = utcnow()
     db.session.commit()

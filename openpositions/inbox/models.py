@@ -45,6 +45,9 @@ class Enquiry(db.Model):  # type: ignore[name-defined,misc]
     last_attempt_at: Mapped[datetime | None]
     # When the queue is next expected to try; a pending enquiry long past it was lost.
     next_attempt_at: Mapped[datetime | None] = mapped_column(index=True)
+    # Set while one worker is sending, so that a second copy of the task does not send too;
+    # if that worker dies, the claim runs out and another may try.
+    claimed_until: Mapped[datetime | None]
     notified_at: Mapped[datetime | None]
     acknowledged_at: Mapped[datetime | None]
     sent_at: Mapped[datetime | None]

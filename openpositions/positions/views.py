@@ -4,6 +4,7 @@ from flask import Blueprint, abort, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
 from openpositions.content import current_content
+from openpositions.enquiries.forms import FELLOWSHIP
 from openpositions.page_cache import cached_page
 from openpositions.positions.structured_data import job_posting
 
@@ -20,7 +21,9 @@ def old_address() -> Response:
 def index() -> Response:
     def render() -> str:
         content = current_content()
-        return render_template("positions/index.html", content=content, site=content.site)
+        return render_template(
+            "positions/index.html", content=content, site=content.site, FELLOWSHIP=FELLOWSHIP
+        )
 
     return cached_page(render)
 
