@@ -1,0 +1,154 @@
+"""The site as it is served: gunicorn with the in-process queue, and a separate queue worker."""
+
+import os
+import signal
+import subprocess
+import sys
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from huey import SqliteHuey
+
+from tests.conftest import PROJECT_DIR, VALID_ENQUIRY, SmtpSink, free_port, wait_until
+
+BIN = Path(sys.executable).parent
+
+
+def site_env(tmp_path: Path, smtp_port: int, **settings: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        {
+            "FLASK_SECRET_KEY": "serving-test",
+            "FLASK_INSTANCE_PATH": str(tmp_path / "instance"),
+            "FLASK_SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'site.sqlite3'}",
+            "FLASK_QUEUE_URL": f"sqlite:///{tmp_path / 'queue.sqlite3'}",
+            "FLASK_MAIL_PORT": str(smtp_port),
+            "FLASK_ENQUIRY_RECIPIENT": "professor@rsim.example.org",
+            "FLASK_ENQUIRY_MIN_SECONDS": "0",
+            "FLASK_WTF_CSRF_ENABLED": "false",
+            **settings,
+        }
+    )
+    subprocess.run(
+        [BIN / "flask", "--app", "app", "db", "upgrade"],
+        cwd=PROJECT_DIR,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    return env
+
+
+def answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2):
+            return True
+    except (urllib.error.URLError, ConnectionError):
+        return False
+
+
+def post_enquiry(base_url: str) -> int:
+    data = urllib.parse.urlencode(VALID_ENQUIRY).encode()
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args: object, **kwargs: object) -> None:
+            return None
+
+    opener = urllib.request.build_opener(NoRedirect)
+    try:
+        opener.open(f"{base_url}/enquiry", data=data, timeout=10)
+    except urllib.error.HTTPError as answer:
+        return answer.code
+    return 200
+
+
+@pytest.fixture
+def gunicorn(tmp_path: Path, smtp: SmtpSink) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
+    port = free_port()
+    env = site_env(tmp_path, smtp.port)
+    server = subprocess.Popen(
+        [
+            BIN / "gunicorn",
+            "--workers",
+            "1",
+            "--graceful-timeout",
+            "30",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "app:app",
+        ],  # fmt: skip
+        cwd=PROJECT_DIR,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until(lambda: answers(f"{base_url}/openpositions"), timeout=30)
+        yield server, base_url
+    finally:
+        if server.poll() is None:
+            server.kill()
+        server.wait()
+        if server.stderr:
+            server.stderr.close()
+
+
+def test_gunicorn_delivers_mail_with_no_other_process(
+    gunicorn: tuple[subprocess.Popen[bytes], str], smtp: SmtpSink
+) -> None:
+    _, base_url = gunicorn
+    assert post_enquiry(base_url) == 303
+    mails = smtp.wait_for(2)
+    assert {mail.rcpt_tos[0] for mail in mails} == {"professor@rsim.example.org", "ada@example.org"}
+
+
+def test_sigterm_still_stops_gunicorn_with_the_queue_running_inside(
+    gunicorn: tuple[subprocess.Popen[bytes], str], smtp: SmtpSink
+) -> None:
+    server, base_url = gunicorn
+    assert post_enquiry(base_url) == 303  # The first request starts the consumer.
+    smtp.wait_for(2)
+    server.send_signal(signal.SIGTERM)
+    # Were the signal swallowed, gunicorn would wait out its 30 s graceful timeout, then kill.
+    assert server.wait(timeout=10) == 0
+    assert b"Worker exiting" in (server.stderr.read() if server.stderr else b"")
+
+
+def test_a_separate_queue_worker_delivers_and_stops_on_sigterm(
+    tmp_path: Path, smtp: SmtpSink
+) -> None:
+    env = site_env(tmp_path, smtp.port, FLASK_QUEUE_IN_PROCESS="false")
+    port = free_port()
+    web = subprocess.Popen(
+        [BIN / "gunicorn", "--workers", "1", "--bind", f"127.0.0.1:{port}", "app:app"],
+        cwd=PROJECT_DIR,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    worker = None
+    try:
+        wait_until(lambda: answers(f"http://127.0.0.1:{port}/openpositions"), timeout=30)
+        assert post_enquiry(f"http://127.0.0.1:{port}") == 303
+        queue = SqliteHuey("openpositions", filename=str(tmp_path / "queue.sqlite3"))
+        assert queue.pending_count() == 1, "queued, waiting for a worker"
+        worker = subprocess.Popen(
+            [BIN / "flask", "--app", "app", "queue", "worker"],
+            cwd=PROJECT_DIR,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        smtp.wait_for(2)
+        worker.send_signal(signal.SIGTERM)
+        assert worker.wait(timeout=10) is not None
+    finally:
+        for process in (web, worker):
+            if process and process.poll() is None:
+                process.kill()
+                process.wait()
