@@ -276,3 +276,20 @@ def test_the_sixth_post_in_an_hour_is_refused_kindly(tmp_path: Any, smtp: SmtpSi
     assert "The sixth enquiry within the hour, please." in text, "nothing typed is lost"
     assert len(stored_enquiries(app)) == 5
     assert client.get("/enquiry").status_code == 200, "only sending is limited"
+
+
+def test_when_the_database_cannot_store_the_enquiry_nothing_is_confirmed_or_lost(
+    tmp_path: Any, smtp: SmtpSink
+) -> None:
+    app = make_app(tmp_path, smtp.port)
+    with app.app_context():
+        from openpositions.extensions import db
+
+        db.session.execute(db.text("DROP TABLE enquiry"))  # The database has gone wrong.
+        db.session.commit()
+    response = post(app.test_client())
+    assert response.status_code == 503
+    text = page_text(response)
+    assert "We could not save your enquiry just now, so it was not sent." in text
+    assert VALID_ENQUIRY["message"] in text, "what was typed is still there to send again"
+    assert queued_tasks(app) == 0

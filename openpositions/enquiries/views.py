@@ -8,6 +8,7 @@ from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
@@ -15,7 +16,7 @@ from openpositions.content import current_content
 from openpositions.enquiries.forms import EnquiryForm, position_choices
 from openpositions.enquiries.spam import filled_too_fast, form_started_token
 from openpositions.errors import minutes_until_retry
-from openpositions.extensions import limiter
+from openpositions.extensions import db, limiter
 from openpositions.inbox.queue import delivery_queue
 from openpositions.inbox.records import (
     Submission,
@@ -57,11 +58,21 @@ def form() -> Response | tuple[str, int]:
         cv_filename=form.cv_filename,
         cv_data=form.cv_bytes,
     )
-    duplicate = recent_duplicate(submission)
-    if duplicate is not None:
-        log.info("Enquiry %s submitted again; not sent twice", duplicate.reference)
-        return confirm(duplicate.reference, duplicate.position_slug)
-    enquiry = record_enquiry(submission)
+    try:
+        duplicate = recent_duplicate(submission)
+        if duplicate is not None:
+            log.info("Enquiry %s submitted again; not sent twice", duplicate.reference)
+            return confirm(duplicate.reference, duplicate.position_slug)
+        enquiry = record_enquiry(submission)
+    except SQLAlchemyError:
+        # Not stored, so not confirmed: the applicant keeps the text and can send it again.
+        db.session.rollback()
+        log.exception("Enquiry could not be stored")
+        notice = _(
+            "We could not save your enquiry just now, so it was not sent. "
+            "Please send it again in a few minutes."
+        )
+        return render_form(form, status=503, notices=[notice])
     log.info("Enquiry %s received", enquiry.reference)
     delivery_queue().enqueue(enquiry)
     return confirm(enquiry.reference, enquiry.position_slug)
