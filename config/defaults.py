@@ -98,3 +98,17 @@ RATELIMIT_ENABLED = True
 # "memory://" counts per process; "redis://host:6379/1" shares counts between instances.
 RATELIMIT_STORAGE_URI = "memory://"
 RATELIMIT_HEADERS_ENABLED = True
+
+# --- Security ----------------------------------------------------------------------------------
+
+# Served over HTTPS: redirect http:// to https://, send HSTS, mark cookies Secure. On in
+# production; off for `make run` on http://127.0.0.1.
+HTTPS = False
+# How many reverse proxies of our own stand in front of the site (nginx: 1). Their
+# X-Forwarded-For/-Proto/-Host are believed, no one else's. 0: the site faces clients directly.
+TRUSTED_PROXIES = 0
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+
+# Log level of the site's own log lines (events such as "Enquiry RS-... received").
+LOG_LEVEL = "INFO"

@@ -19,6 +19,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         static_folder=str(PROJECT_DIR / "static"),
     )
     settings.load(app, PROJECT_DIR, test_config)
+    register_security(app)
     register_content(app)
     register_extensions(app)
     register_queue(app)
@@ -26,6 +27,13 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     register_errorhandlers(app)
     register_commands(app)
     return app
+
+
+def register_security(app: Flask) -> None:
+    from openpositions import request_log, security
+
+    security.init_app(app)
+    request_log.init_app(app)
 
 
 def register_content(app: Flask) -> None:

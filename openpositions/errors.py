@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from openpositions.extensions import limiter
+from openpositions.request_log import current_request_id
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +60,7 @@ def render_http_error(error: HTTPException) -> tuple[str, int]:
         heading=heading,
         explanation=explanation,
         retry_in_minutes=minutes_until_retry() if code == 429 else None,
+        request_id=current_request_id() if code >= 500 else None,
     )
     return page, code
 
