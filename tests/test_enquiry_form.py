@@ -163,10 +163,16 @@ def test_a_valid_enquiry_is_stored_queued_and_confirmed(app: Flask, client: Flas
 def test_an_internationalised_address_is_accepted_and_normalised(
     app: Flask, client: FlaskClient
 ) -> None:
-    response = post(client, email="  José@Bücher.example ")
+    response = post(client, email="  Ada.Lovelace@Bücher.example ")
     assert response.status_code == 303
     (enquiry,) = stored_enquiries(app)
-    assert enquiry.email == "José@bücher.example"
+    assert enquiry.email == "Ada.Lovelace@bücher.example"
+
+
+def test_an_address_that_mail_cannot_reach_says_what_to_use_instead(client: FlaskClient) -> None:
+    response = post(client, email="josé@example.org")
+    assert response.status_code == 422
+    assert "Use an email address with only the letters a to z" in page_text(response)
 
 
 def test_the_same_enquiry_twice_is_stored_once_with_the_same_reference(

@@ -49,12 +49,24 @@ def one_line(form: FlaskForm, field: Any) -> None:
 
 
 def email_address(form: FlaskForm, field: Any) -> None:
-    """Validate with email-validator and keep its normalised form."""
+    """Validate with email-validator and keep its normalised form.
+
+    Internationalised domains are taken (mail goes to their ASCII form); letters beyond ASCII
+    before the @ would need SMTPUTF8 all the way to the applicant, which mail relays rarely offer.
+    """
     config = current_app.config
+    if not field.data.rpartition("@")[0].isascii():
+        raise ValidationError(
+            _l(
+                "Use an email address with only the letters a to z, digits and . _ - before "
+                "the @; mail cannot be delivered to this one"
+            )
+        )
     try:
         result = validate_email(
             field.data,
             check_deliverability=config["EMAIL_CHECK_DELIVERABILITY"],
+            allow_smtputf8=False,
             timeout=config["EMAIL_DNS_TIMEOUT"],
         )
     except EmailNotValidError:

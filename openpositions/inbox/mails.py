@@ -4,6 +4,7 @@ import re
 import unicodedata
 from email.utils import parseaddr
 
+from email_validator import validate_email
 from flask import current_app, render_template
 from flask_babel import force_locale, gettext
 from flask_mail import Message
@@ -15,6 +16,25 @@ from openpositions.inbox.models import Enquiry
 def professor_address() -> str:
     """Where enquiries go: the configured recipient, else the site's contact person."""
     return current_app.config["ENQUIRY_RECIPIENT"] or current_content().site.contact.email
+
+
+def transport_address(email: str) -> str:
+    """The address as it travels: an internationalised domain in its ASCII (IDNA) form."""
+    return validate_email(email, check_deliverability=False, allow_smtputf8=False).ascii_email
+
+
+# Address punctuation, and the = and ? of RFC 2047 encoded words ("=?utf-8?q?...?=").
+NOT_IN_HEADER_NAMES = re.compile(r'[<>@,;:"\\()\[\]=?]+')
+
+
+def display_name(name: str) -> str:
+    """The applicant's name for Subject and Reply-To, with nothing a mail client would decode.
+
+    Headers are encoded, so no name can add one; but a client shows the decoded text, where
+    "Ada <someone@else.org>" would pass for another address and an encoded word typed as a
+    name would turn into whatever it encodes.
+    """
+    return " ".join(NOT_IN_HEADER_NAMES.sub(" ", name).split())
 
 
 def message_id(enquiry: Enquiry, kind: str) -> str:
@@ -38,13 +58,13 @@ def professor_mail(enquiry: Enquiry) -> Message:
             "Enquiry %(reference)s: %(position)s – %(name)s",
             reference=enquiry.reference,
             position=enquiry.position_title,
-            name=enquiry.name,
+            name=display_name(enquiry.name),
         )
         context = {"enquiry": enquiry, "site": site}
         message = Message(
             subject=subject,
             recipients=[professor_address()],
-            reply_to=(enquiry.name, enquiry.email),
+            reply_to=(display_name(enquiry.name), transport_address(enquiry.email)),
             body=render_template("email/professor.txt", **context),
             html=render_template("email/professor.html", **context),
         )
@@ -61,7 +81,7 @@ def acknowledgement_mail(enquiry: Enquiry) -> Message:
         context = {"enquiry": enquiry, "site": site}
         message = Message(
             subject=gettext("We received your enquiry %(reference)s", reference=enquiry.reference),
-            recipients=[enquiry.email],
+            recipients=[transport_address(enquiry.email)],
             body=render_template("email/acknowledgement.txt", **context),
             html=render_template("email/acknowledgement.html", **context),
         )

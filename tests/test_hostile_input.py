@@ -1,0 +1,155 @@
+"""Hostile input: header injection, script injection and odd files fail safely."""
+
+import re
+from email.header import decode_header, make_header
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from tests.conftest import PDF_BYTES, VALID_ENQUIRY, SmtpSink, multipart, wait_until
+from tests.enquiry_helpers import stored_enquiries
+
+LINE_BREAKS = ["\r\n", "\n", "\r", "\x85", "\u2028", "\u2029", "\x0b", "\x0c", "\x00", "\x1b"]
+EXPECTED_HEADERS = {
+    "Content-Type", "MIME-Version", "Subject", "From", "To", "Date", "Message-ID", "Reply-To",
+}  # fmt: skip
+
+
+def post(client: FlaskClient, **changes: Any) -> Any:
+    return client.post("/enquiry", **multipart({**VALID_ENQUIRY, **changes}))
+
+
+def decoded(value: str) -> str:
+    return str(make_header(decode_header(value)))
+
+
+@pytest.mark.parametrize("line_break", LINE_BREAKS)
+@pytest.mark.parametrize("field", ["name", "email"])
+def test_line_breaks_and_control_characters_are_refused_in_header_fields(
+    app: Flask, client: FlaskClient, field: str, line_break: str
+) -> None:
+    value = f"{VALID_ENQUIRY[field]}{line_break}Bcc: victim@example.org"
+    response = post(client, **{field: value})
+    assert response.status_code == 422
+    assert stored_enquiries(app) == []
+
+
+ACCEPTED_BUT_HARMLESS = [
+    "Ada %0d%0aBcc: victim@example.org",
+    "Ada %0D%0A%20Bcc: victim@example.org",
+    "=?utf-8?b?QmNjOiB2aWN0aW1AZXhhbXBsZS5vcmc=?=",
+    "=?utf-8?q?Ada=0D=0ABcc=3A_victim=40example=2Eorg?=",
+    "Ada Lovelace <victim@example.org>",
+    "victim@example.org, other@example.org",
+    '"Ada" <victim@example.org>;',
+    "Ada\tLovelace".replace("\t", " ") + " Bcc: victim@example.org",
+    "Ä" * 100,
+]
+
+
+@pytest.mark.parametrize("name", ACCEPTED_BUT_HARMLESS)
+def test_no_name_adds_a_recipient_or_a_header_to_either_mail(
+    app: Flask, client: FlaskClient, smtp: SmtpSink, consumer: None, name: str
+) -> None:
+    assert post(client, name=name).status_code == 303
+    mails = smtp.wait_for(2)
+    recipients = sorted(address for mail in mails for address in mail.rcpt_tos)
+    assert recipients == ["ada@example.org", "professor@rsim.example.org"]
+    for received in mails:
+        message = received.message
+        assert set(message.keys()) <= EXPECTED_HEADERS
+        assert message["Bcc"] is None and message["Cc"] is None
+        assert [address.addr_spec for address in message["To"].addresses][0] in recipients
+    professor = next(m.message for m in mails if "professor@rsim.example.org" in m.rcpt_tos)
+    assert [a.addr_spec for a in professor["Reply-To"].addresses] == ["ada@example.org"]
+    # What a mail client shows once it decodes the header names no other address either.
+    shown = decoded(professor["Reply-To"])
+    assert re.findall(r"[\w.+-]+@[\w.-]+", shown) == ["ada@example.org"]
+
+
+def test_a_ten_thousand_character_name_is_refused(app: Flask, client: FlaskClient) -> None:
+    assert post(client, name="A" * 10_000).status_code == 422
+    assert stored_enquiries(app) == []
+
+
+SCRIPT = "<script>alert('x')</script><img src=x onerror=alert(1)>"
+
+
+def test_html_in_every_text_field_is_escaped_when_the_form_comes_back(client: FlaskClient) -> None:
+    response = post(client, name=SCRIPT, email=SCRIPT, message=SCRIPT, position=SCRIPT)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "<script>alert" not in html
+    assert "<img src=x" not in html
+    assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in html
+
+
+def test_html_is_escaped_in_the_professors_mail_and_the_confirmation(
+    app: Flask, client: FlaskClient, smtp: SmtpSink, consumer: None
+) -> None:
+    response = post(client, name="Ada <b>Bold</b>", message=f"Hello there. {SCRIPT}")
+    confirmation = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "<script>alert" not in confirmation
+    mails = smtp.wait_for(2)
+    for received in mails:
+        html = received.message.get_body(preferencelist=("html",)).get_content()
+        assert "<script>" not in html and "<b>Bold</b>" not in html and "<img" not in html
+    professor = next(m.message for m in mails if "professor@rsim.example.org" in m.rcpt_tos)
+    html = professor.get_body(preferencelist=("html",)).get_content()
+    assert "Ada &lt;b&gt;Bold&lt;/b&gt;" in html
+    assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in html
+
+
+@pytest.mark.parametrize(
+    ("filename", "stored_as"),
+    [
+        ("../../../etc/passwd.pdf", "etc_passwd.pdf"),
+        ("C:\\Users\\ada\\cv.pdf", "CUsersadacv.pdf"),
+        ("a" * 496 + ".pdf", ("a" * 496 + ".pdf")[-120:]),
+        ("<script>.pdf", "script.pdf"),
+        ("....pdf", "pdf"),
+        ("лебенслауф.pdf", "pdf"),
+    ],
+)
+def test_odd_file_names_are_stored_safely_and_attached_under_a_safe_name(
+    app: Flask,
+    client: FlaskClient,
+    smtp: SmtpSink,
+    consumer: None,
+    filename: str,
+    stored_as: str,
+) -> None:
+    assert post(client, cv=(PDF_BYTES, filename, "application/pdf")).status_code == 303
+    wait_until(lambda: stored_enquiries(app)[0].status == "sent")
+    (enquiry,) = stored_enquiries(app)
+    assert enquiry.cv_filename == stored_as
+    professor = next(m.message for m in smtp.received if "professor@rsim.example.org" in m.rcpt_tos)
+    (attachment,) = list(professor.iter_attachments())
+    assert attachment.get_filename() == f"cv-ada-lovelace-{enquiry.reference}.pdf"
+    assert attachment.get_payload(decode=True) == PDF_BYTES
+
+
+def test_a_pdf_sent_with_another_content_type_is_still_taken_by_its_content(
+    app: Flask, client: FlaskClient
+) -> None:
+    assert post(client, cv=(PDF_BYTES, "cv", "application/octet-stream")).status_code == 303
+    assert stored_enquiries(app)[0].cv_size == len(PDF_BYTES)
+
+
+def test_a_body_larger_than_the_limit_is_refused_kindly_without_being_read(
+    app: Flask, client: FlaskClient
+) -> None:
+    too_big = app.config["MAX_CONTENT_LENGTH"] + 1
+    response = client.post(
+        "/enquiry",
+        data=b"x" * 16,  # Far less than announced: a server reading it all would wait.
+        content_type="multipart/form-data; boundary=x",
+        environ_overrides={"CONTENT_LENGTH": str(too_big)},
+    )
+    assert response.status_code == 413
+    text = response.get_data(as_text=True)
+    assert "The file is too large" in text
+    assert 'href="/enquiry"' in text or 'href="/openpositions"' in text
+    assert stored_enquiries(app) == []
