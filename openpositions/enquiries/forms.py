@@ -4,10 +4,11 @@ import unicodedata
 from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
-from flask import current_app
+from flask import current_app, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
+from werkzeug.datastructures import CombinedMultiDict
 from werkzeug.utils import secure_filename
 from wtforms import BooleanField, EmailField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, StopValidation, ValidationError
@@ -142,6 +143,9 @@ class EnquiryForm(FlaskForm):
     cv_filename: str | None = None
 
     def __init__(self, *args: Any, content: Content, **kwargs: Any) -> None:
+        # Only form fields and files: Flask-WTF would also read a JSON body, and fail on a bad one.
+        if request.method == "POST":
+            kwargs.setdefault("formdata", CombinedMultiDict((request.files, request.form)))
         super().__init__(*args, **kwargs)
         self.position.choices = [("", str(_l("Choose one")))] + position_choices(content)
 
