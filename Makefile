@@ -6,7 +6,10 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test lint format check-content serve clean
+# The compiled translation catalogues, rebuilt whenever a .po file changes.
+CATALOGUES := $(patsubst %.po,%.mo,$(wildcard translations/*/LC_MESSAGES/messages.po))
+
+.PHONY: run test lint format check-content serve clean install translations extract-messages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -17,17 +20,29 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e ".[test]"
 	touch $(STAMP)
 
-install: $(STAMP)
+install: $(STAMP) $(CATALOGUES)
+
+translations: $(CATALOGUES)
+
+%.mo: %.po $(STAMP)
+	$(BIN)/pybabel compile -i $< -o $@
+
+# After adding or changing text in code or templates: collect it, then translate the new
+# entries in translations/de/LC_MESSAGES/messages.po.
+extract-messages: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k _l -o translations/messages.pot --sort-output \
+		--project openpositions --ignore-dirs=".venv bench tests" .
+	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching
 
 # Serves the site with embedded defaults: SQLite files in instance/, the queue in-process, and a
 # local mail sink on 127.0.0.1:8025 that prints every mail the site sends.
-run: $(STAMP)
+run: $(STAMP) $(CATALOGUES)
 	$(BIN)/flask --app app db upgrade
 	@$(BIN)/python -m aiosmtpd -n -l 127.0.0.1:8025 -c openpositions.devmail.PrintMail & \
 	sink=$$!; trap 'kill $$sink 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/flask --app app run --host $(HOST) --port $(PORT)
 
-test: $(STAMP)
+test: $(STAMP) $(CATALOGUES)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest

@@ -22,6 +22,8 @@ SITE_URL = ""
 
 # Languages offered, the first is the fallback when the browser asks for none of them.
 LANGUAGES = ["en", "de"]
+# The compiled catalogues of the site's own text (`make` compiles them on install).
+BABEL_TRANSLATION_DIRECTORIES = "translations"
 BABEL_DEFAULT_LOCALE = "en"
 BABEL_DEFAULT_TIMEZONE = "Europe/Berlin"
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from flask import Flask
 
-PATH_SETTINGS = ("CONTENT_DIR", "INSTANCE_PATH")
+PATH_SETTINGS = ("CONTENT_DIR", "INSTANCE_PATH", "BABEL_TRANSLATION_DIRECTORIES")
 
 
 def load(app: Flask, project_dir: Path, test_config: Mapping[str, Any] | None) -> None:

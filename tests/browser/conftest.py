@@ -1,0 +1,69 @@
+"""A real browser (Debian's Chromium, driven by Playwright) against the site on a real server."""
+
+import os
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from werkzeug.serving import make_server
+
+from tests.conftest import SmtpSink, make_app
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    if not CHROMIUM.exists():
+        reason = f"Debian's Chromium is not at {CHROMIUM} (apt-get install chromium)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{reason}; the browser tests are required in CI")
+        pytest.skip(f"{reason}; browser tests skipped")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def site_app(tmp_path: Path, smtp: SmtpSink) -> Iterator[Flask]:
+    """The site as served: form tokens on, the queue consumer running, mail to a real server."""
+    app = make_app(tmp_path, smtp.port, WTF_CSRF_ENABLED=True, TESTING=False)
+    queue = app.extensions["openpositions.queue"]
+    queue.start_in_process(workers=1)
+    yield app
+    queue.stop_in_process()
+
+
+@pytest.fixture
+def site(site_app: Flask) -> Iterator[str]:
+    """The base URL of the site served by a real HTTP server on a loopback port."""
+    server = make_server("127.0.0.1", 0, site_app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
+    tab = context.new_page()
+    yield tab
+    context.close()

@@ -1,0 +1,97 @@
+"""An applicant's enquiry in a real browser: with the mouse, with the keyboard, with mistakes."""
+
+import re
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from tests.conftest import PDF_BYTES, SmtpSink, wait_until
+from tests.enquiry_helpers import stored_enquiries
+
+REFERENCE = re.compile(r"RS-[0-9A-Z]{4}-[0-9A-Z]{4}")
+
+
+def test_an_applicant_sends_an_enquiry_with_a_cv(
+    page: Any, site: str, site_app: Flask, smtp: SmtpSink, tmp_path: Path
+) -> None:
+    cv = tmp_path / "Lebenslauf Ada.pdf"
+    cv.write_bytes(PDF_BYTES)
+    page.goto(f"{site}/openpositions")
+    page.get_by_role("link", name="Please contact Prof. Begüm Demir for the details.").first.click()
+    assert page.locator("#position").input_value() == "phd-deep-learning-satellite-images"
+    page.get_by_label("Full name").fill("Ada Lovelace")
+    page.get_by_label("Email address").fill("ada@example.org")
+    page.get_by_label("Your message").fill("I would like to know more about the two PhD topics.")
+    page.get_by_label("Your CV (optional)").set_input_files(str(cv))
+    page.get_by_label("I agree that my details are stored").check()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Send enquiry").click()
+
+    assert page.locator("h1").inner_text() == "Enquiry received"
+    reference = page.locator(".reference").inner_text()
+    assert REFERENCE.fullmatch(reference)
+    mails = smtp.wait_for(2)
+    professor = next(m.message for m in mails if "professor@rsim.example.org" in m.rcpt_tos)
+    assert reference in str(professor["Subject"])
+    (attachment,) = list(professor.iter_attachments())
+    assert attachment.get_payload(decode=True) == PDF_BYTES
+    wait_until(lambda: stored_enquiries(site_app)[0].status == "sent")
+
+
+def test_an_empty_form_shows_a_focused_summary_whose_links_lead_to_the_fields(
+    page: Any, site: str, site_app: Flask
+) -> None:
+    page.goto(f"{site}/enquiry")
+    page.get_by_label("Full name").fill("Ada Lovelace")
+    page.get_by_label("Your message").fill("Short")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Send enquiry").click()
+
+    assert page.title().startswith("Error: ")
+    summary = page.locator(".error-summary")
+    assert summary.get_by_role("heading").inner_text() == "There is a problem"
+    assert page.evaluate("document.activeElement.classList.contains('error-summary')")
+    links = summary.get_by_role("link")
+    targets = [link.get_attribute("href") for link in links.all()]
+    assert targets == ["#email", "#position", "#message", "#consent"]
+    for target in targets:
+        summary.locator(f'a[href="{target}"]').click()
+        assert page.evaluate("document.activeElement.id") == target[1:]
+    assert page.get_by_label("Full name").input_value() == "Ada Lovelace"
+    assert page.get_by_label("Your message").input_value() == "Short"
+    assert stored_enquiries(site_app) == []
+
+
+def test_the_whole_enquiry_can_be_sent_with_the_keyboard_alone(
+    page: Any, site: str, smtp: SmtpSink
+) -> None:
+    page.goto(f"{site}/enquiry")
+
+    def tab_to(element_id: str) -> None:
+        for _ in range(40):
+            page.keyboard.press("Tab")
+            if page.evaluate("document.activeElement.id") == element_id:
+                return
+        raise AssertionError(f"#{element_id} cannot be reached with Tab")
+
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Skip to main content"
+    tab_to("name")
+    page.keyboard.type("Grace Hopper")
+    tab_to("email")
+    page.keyboard.type("grace@example.org")
+    tab_to("position")
+    page.keyboard.type("General")
+    tab_to("message")
+    page.keyboard.type("A question about post-doc fellowships, typed without a mouse.")
+    tab_to("consent")
+    page.keyboard.press("Space")
+    for _ in range(10):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.type") == "submit":
+            break
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.locator("h1").inner_text() == "Enquiry received"
+    smtp.wait_for(2)

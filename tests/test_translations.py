@@ -1,0 +1,75 @@
+"""Every piece of the site's text has a German translation, with the same placeholders."""
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from babel.messages.catalog import Catalog
+from babel.messages.pofile import read_po
+
+from tests.conftest import PROJECT_DIR
+
+GERMAN = PROJECT_DIR / "translations" / "de" / "LC_MESSAGES" / "messages.po"
+PLACEHOLDER = re.compile(r"%\(\w+\)[sd]")
+
+
+@pytest.fixture(scope="module")
+def extracted(tmp_path_factory: pytest.TempPathFactory) -> Catalog:
+    """The messages in the code and templates as they are now, not as last extracted."""
+    template = tmp_path_factory.mktemp("messages") / "messages.pot"
+    subprocess.run(
+        [
+            Path(sys.executable).parent / "pybabel",
+            "extract",
+            "-F",
+            "babel.cfg",
+            "-k",
+            "_l",
+            "-o",
+            str(template),
+            "--ignore-dirs=.venv bench tests",
+            ".",
+        ],  # fmt: skip
+        cwd=PROJECT_DIR,
+        check=True,
+        capture_output=True,
+    )
+    with template.open("rb") as file:
+        return read_po(file)
+
+
+@pytest.fixture(scope="module")
+def german() -> Catalog:
+    with GERMAN.open("rb") as file:
+        return read_po(file, locale="de")
+
+
+def texts(message: object) -> tuple[str, ...]:
+    value = message.string  # type: ignore[attr-defined]
+    return tuple(value) if isinstance(value, tuple | list) else (value,)
+
+
+def test_every_message_has_a_german_translation(extracted: Catalog, german: Catalog) -> None:
+    missing = [
+        message.id
+        for message in extracted
+        if message.id
+        and (
+            german.get(message.id) is None
+            or german.get(message.id).fuzzy
+            or not all(texts(german.get(message.id)))
+        )
+    ]
+    assert missing == [], "run `make extract-messages` and translate these"
+
+
+def test_translations_keep_their_placeholders(german: Catalog) -> None:
+    for message in german:
+        if not message.id:
+            continue
+        source = message.id if isinstance(message.id, str) else message.id[0]
+        expected = sorted(PLACEHOLDER.findall(source))
+        for translation in filter(None, texts(message)):
+            assert sorted(PLACEHOLDER.findall(translation)) == expected, message.id
