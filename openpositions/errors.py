@@ -16,8 +16,8 @@ log = logging.getLogger(__name__)
 # What each error means to a visitor, and what to do about it.
 MESSAGES = {
     400: (
-        _l("The request could not be understood"),
-        _l("Something your browser sent was incomplete. Go back, reload the page and try again."),
+        _l("Something went wrong with what you sent"),
+        _l("Go back, reload the page and try again."),
     ),
     404: (
         _l("Page not found"),
@@ -33,7 +33,7 @@ MESSAGES = {
     410: (_l("This page is gone"), _l("What was here has been removed for good.")),
     413: (
         _l("The file is too large"),
-        _l("Your submission was larger than the site accepts. Choose a file of at most 10 MB."),
+        _l("The file you sent is larger than 10 MB. Choose a smaller PDF and send the form again."),
     ),
     429: (
         _l("Too many requests"),

@@ -46,7 +46,9 @@ def normalise_message(value: Any) -> Any:
 
 def one_line(form: FlaskForm, field: Any) -> None:
     if any(unicodedata.category(c) in FORBIDDEN_IN_ONE_LINE for c in field.data or ""):
-        raise ValidationError(_l("Your name must be on one line, without special characters"))
+        raise ValidationError(
+            _l("Enter your name on one line, without line breaks or invisible characters")
+        )
 
 
 def email_address(form: FlaskForm, field: Any) -> None:
@@ -59,8 +61,8 @@ def email_address(form: FlaskForm, field: Any) -> None:
     if not field.data.rpartition("@")[0].isascii():
         raise ValidationError(
             _l(
-                "Use an email address with only the letters a to z, digits and . _ - before "
-                "the @; mail cannot be delivered to this one"
+                "Use an email address without accented or non-Latin letters before the @; "
+                "mail cannot be delivered to this one"
             )
         )
     try:
