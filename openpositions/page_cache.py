@@ -21,9 +21,11 @@ def cached_page(
     cache: dict[tuple[str, ...], tuple[bytes, str]] = current_app.extensions.setdefault(
         "openpositions.page_cache", {}
     )
+    # The path, not the query string: ?utm_source=... must neither miss nor flush the cache.
+    # The host only matters where absolute links are taken from the request (no SITE_URL).
     key = (
-        request.host_url,
-        request.full_path,
+        current_app.config["SITE_URL"] or request.host_url,
+        request.path,
         str(get_locale()),
         current_content().version,
     )

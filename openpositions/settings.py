@@ -21,6 +21,9 @@ def load(app: Flask, project_dir: Path, test_config: Mapping[str, Any] | None) -
     for name in PATH_SETTINGS:
         app.config[name] = str(project_dir / app.config[name])
     app.instance_path = app.config["INSTANCE_PATH"]
+    if app.config.get("SECRET_KEY") is not None:
+        # FLASK_SECRET_KEY=12345 arrives parsed as JSON, an int: a key is text.
+        app.config["SECRET_KEY"] = str(app.config["SECRET_KEY"])
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = instance_secret_key(Path(app.instance_path))
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):

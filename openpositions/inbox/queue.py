@@ -1,5 +1,6 @@
 """The delivery queue (Huey): SQLite in the instance folder by default, Redis when configured."""
 
+import atexit
 import logging
 import threading
 from dataclasses import dataclass, field
@@ -56,10 +57,16 @@ class DeliveryQueue:
         """Run the consumer in this process's background threads, once."""
         with self.lock:
             if self.consumer is None:
-                self.consumer = InProcessConsumer(self.huey, workers=workers, worker_type="thread")
+                self.consumer = InProcessConsumer(
+                    self.huey, workers=workers, worker_type="thread", shutdown_timeout=10
+                )
                 self.consumer.start()
+                # Its threads are daemons: without this, a server's exit would cut off a mail
+                # in mid-send, to be sent again (a duplicate) once its claim runs out.
+                atexit.register(self.stop_in_process)
 
     def stop_in_process(self) -> None:
+        """Stop the in-process consumer, letting a delivery under way finish (10 s at most)."""
         with self.lock:
             if self.consumer is not None:
                 self.consumer.stop(graceful=True)
