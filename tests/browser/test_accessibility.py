@@ -1,0 +1,119 @@
+"""axe-core finds nothing on any page in either language; screenshots for the README."""
+
+from typing import Any
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+
+from tests.conftest import PROJECT_DIR
+
+SCREENSHOTS = PROJECT_DIR / "docs" / "screenshots"
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
+LANGUAGES = {"en": "English", "de": "Deutsch"}
+
+
+def choose_language(page: Any, site: str, language: str) -> None:
+    page.goto(f"{site}/openpositions")
+    if language != "en":
+        with page.expect_navigation():
+            page.get_by_role("link", name=LANGUAGES[language]).click()
+    assert page.locator("html").get_attribute("lang") == language
+
+
+def open_enquiry_with_errors(page: Any, site: str) -> None:
+    page.goto(f"{site}/enquiry")
+    with page.expect_navigation():
+        page.locator("button[type=submit]").click()
+
+
+def send_enquiry(page: Any, site: str) -> None:
+    page.goto(f"{site}/enquiry?position=general")
+    page.locator("#name").fill("Ada Lovelace")
+    page.locator("#email").fill("ada@example.org")
+    page.locator("#message").fill("A question about the open positions, for the axe test.")
+    page.locator("#consent").check()
+    with page.expect_navigation():
+        page.locator("button[type=submit]").click()
+
+
+PAGES = {
+    "positions": lambda page, site: page.goto(f"{site}/openpositions"),
+    "position": lambda page, site: page.goto(
+        f"{site}/openpositions/phd-deep-learning-satellite-images"
+    ),
+    "enquiry": lambda page, site: page.goto(f"{site}/enquiry"),
+    "enquiry-with-errors": open_enquiry_with_errors,
+    "confirmation": send_enquiry,
+    "privacy": lambda page, site: page.goto(f"{site}/privacy"),
+    "not-found": lambda page, site: page.goto(f"{site}/no-such-page"),
+}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("name", PAGES)
+def test_axe_finds_no_violation(page: Any, site: str, language: str, name: str) -> None:
+    choose_language(page, site, language)
+    PAGES[name](page, site)
+    assert page.locator("html").get_attribute("lang") == language
+    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": WCAG_TAGS}})
+    violations = [
+        f"{v['id']}: {v['help']} ({[n['target'] for n in v['nodes']]})"
+        for v in results.response["violations"]
+    ]
+    assert violations == []
+
+
+@pytest.mark.parametrize("width", [375, 1280])
+@pytest.mark.parametrize(
+    ("name", "path"), [("positions", "/openpositions"), ("enquiry", "/enquiry")]
+)
+def test_screenshots(browser: Any, site: str, width: int, name: str, path: str) -> None:
+    context = browser.new_context(viewport={"width": width, "height": 900}, locale="en-GB")
+    page = context.new_page()
+    page.goto(f"{site}{path}")
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, "no sideways scrolling"
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    target = SCREENSHOTS / f"{name}-{width}.png"
+    page.screenshot(path=str(target), full_page=True)
+    context.close()
+    assert target.stat().st_size > 5_000
+
+
+def test_the_site_is_usable_at_320_pixels_and_at_200_percent_zoom(browser: Any, site: str) -> None:
+    # 200% zoom of a 1280 px window lays out as 640 CSS pixels.
+    for width in (320, 640):
+        context = browser.new_context(viewport={"width": width, "height": 800})
+        page = context.new_page()
+        for path in (
+            "/openpositions",
+            "/enquiry",
+            "/openpositions/phd-deep-learning-satellite-images",
+        ):
+            page.goto(f"{site}{path}")
+            overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+            assert overflow <= 0, f"{path} scrolls sideways at {width} px"
+        context.close()
+
+
+def test_focus_is_visible_on_links_fields_and_buttons(page: Any, site: str) -> None:
+    page.goto(f"{site}/enquiry")
+    for selector in ("a.skip-link", "#name", "button[type=submit]", "footer a"):
+        element = page.locator(selector).first
+        element.focus()
+        outline = element.evaluate(
+            "e => getComputedStyle(e).outlineStyle + getComputedStyle(e).outlineWidth"
+        )
+        assert not outline.startswith("none"), f"{selector} shows no focus outline"
+
+
+def test_targets_are_at_least_24_pixels(page: Any, site: str) -> None:
+    page.goto(f"{site}/enquiry")
+    small = page.evaluate(
+        """() => [...document.querySelectorAll('a, button, input, select, textarea')]
+            .filter(e => e.offsetParent !== null && !e.matches('.skip-link'))
+            .map(e => [e.outerHTML.slice(0, 60), e.getBoundingClientRect()])
+            .filter(([, r]) => r.width < 24 || r.height < 24)
+            .map(([html]) => html)"""
+    )
+    assert small == []
