@@ -5,6 +5,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from jinja2 import StrictUndefined
 
 from openpositions import settings
 
@@ -19,6 +20,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         static_folder=str(PROJECT_DIR / "static"),
     )
     settings.load(app, PROJECT_DIR, test_config)
+    if app.debug or app.testing:
+        # A name a template uses but nobody passed fails loudly instead of rendering as "".
+        app.jinja_env.undefined = StrictUndefined
     register_security(app)
     register_content(app)
     register_extensions(app)

@@ -1,6 +1,7 @@
 """Web views of the positions: list, detail, feed, and the old addresses."""
 
 from flask import Blueprint, abort, redirect, render_template, url_for
+from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 
 from openpositions.content import current_content
@@ -9,6 +10,16 @@ from openpositions.page_cache import cached_page
 from openpositions.positions.structured_data import job_posting
 
 bp = Blueprint("positions", __name__)
+
+# How each schema.org employmentType reads on the page, where structured data must be visible.
+EMPLOYMENT_TYPES = {
+    "FULL_TIME": _l("Full-time employment"),
+    "PART_TIME": _l("Part-time employment"),
+    "CONTRACTOR": _l("Contract work"),
+    "TEMPORARY": _l("Fixed-term employment"),
+    "INTERN": _l("Internship"),
+    "OTHER": _l("Other"),
+}
 
 
 @bp.get("/")
@@ -43,6 +54,7 @@ def detail(slug: str) -> Response:
             site=content.site,
             category=content.site.category(position.category),
             structured_data=job_posting(position, content.site) if position.is_open else None,
+            employment_types=EMPLOYMENT_TYPES,
         )
 
     return cached_page(render, status=200 if position.is_open else 410)
