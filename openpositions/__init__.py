@@ -43,7 +43,10 @@ def register_security(app: Flask) -> None:
 def register_content(app: Flask) -> None:
     from openpositions.content import ContentStore
 
-    ContentStore(app.config["CONTENT_DIR"], display_root=PROJECT_DIR).init_app(app)
+    store = ContentStore(
+        app.config["CONTENT_DIR"], display_root=PROJECT_DIR, languages=app.config["LANGUAGES"]
+    )
+    store.init_app(app)
 
 
 def register_extensions(app: Flask) -> None:

@@ -5,6 +5,7 @@ from typing import Any
 
 from flask import Flask
 from flask_babel import format_date, get_locale
+from markupsafe import Markup
 
 from openpositions.content import current_content
 from openpositions.urls import absolute_url
@@ -17,6 +18,7 @@ def init_app(app: Flask) -> None:
         format_date=format_date,
         atom_datetime=atom_datetime,
         current_language=current_language,
+        lang_attribute=lang_attribute,
     )
 
 
@@ -26,6 +28,13 @@ def layout_context() -> dict[str, Any]:
 
 def current_language() -> str:
     return str(get_locale())
+
+
+def lang_attribute(language: str) -> Markup:
+    """` lang="en"` on text that is not in the page's language, so that it is read out right."""
+    if language == current_language():
+        return Markup("")
+    return Markup(' lang="{}"').format(language)
 
 
 def atom_datetime(day: date | None) -> str:

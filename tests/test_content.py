@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 
 from openpositions import create_app
 from openpositions.content import ContentError, load_content
-from openpositions.content.loader import POSITION_FIELDS
 from openpositions.content.markdown import render_markdown
+from openpositions.content.positions import POSITION_FIELDS
 from tests.conftest import PROJECT_DIR, SmtpSink, app_config, make_app
 from tests.content_copy import SEED_FILE, SEED_SLUG, copy_content, replace_in, write_position
 
@@ -44,10 +44,10 @@ def copying_seed_as(name: str, extra_front_matter: str) -> Edit:
     return edit
 
 
-def writing_latin1(name: str) -> Edit:
+def writing_cp1252(name: str) -> Edit:
     def edit(content_dir: Path) -> None:
         path = content_dir / name
-        path.write_bytes(path.read_text(encoding="utf-8").encode("latin-1"))
+        path.write_bytes(path.read_text(encoding="utf-8").encode("cp1252"))
 
     return edit
 
@@ -163,7 +163,7 @@ BAD_CONTENT = [
         "is missing",
         id="missing-contact-name",
     ),
-    pytest.param(writing_latin1("site.yaml"), "site.yaml", "file", "is not UTF-8", id="not-utf8"),
+    pytest.param(writing_cp1252("site.yaml"), "site.yaml", "file", "is not UTF-8", id="not-utf8"),
     pytest.param(removing("site.yaml"), "site.yaml", "file", "cannot be read", id="no-site-yaml"),
 ]
 

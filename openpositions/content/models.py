@@ -1,5 +1,6 @@
 """The group's content as plain, immutable values."""
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -97,6 +98,8 @@ class Position:
     what_to_send: str = ""
     posting_url: str = ""
     reference: str = ""
+    # The language its text is in: English where it has no translation to the page's language.
+    language: str = "en"
 
     @property
     def is_open(self) -> bool:
@@ -113,6 +116,13 @@ class Content:
     positions: tuple[Position, ...]
     # Changes whenever any content file does; cached pages are keyed by it.
     version: str
+    language: str = "en"
+    # The same content in the other languages offered, keyed by language.
+    translations: Mapping[str, "Content"] = field(default_factory=dict)
+
+    def in_language(self, language: str) -> "Content":
+        """This content as a visitor reading `language` sees it (English where untranslated)."""
+        return self.translations.get(language, self)
 
     def open_positions(self) -> tuple[Position, ...]:
         return tuple(p for p in self.positions if p.is_open)

@@ -15,21 +15,11 @@ from wtforms.validators import DataRequired, InputRequired, Length, StopValidati
 
 from openpositions.content import Content
 from openpositions.enquiries.spam import HONEYPOT_FIELD
+from openpositions.inbox.topics import enquiry_topics
 
-FELLOWSHIP = "postdoc-fellowship"
-GENERAL = "general"
 CV_MAX_BYTES = 10 * 1024 * 1024
 # Line and paragraph separators and control characters: in a name they could end a mail header.
 FORBIDDEN_IN_ONE_LINE = {"Cc", "Zl", "Zp"}
-
-
-def position_choices(content: Content) -> list[tuple[str, str]]:
-    """The open positions, then the fellowship and general routes: (value, label) pairs."""
-    return [
-        *((p.slug, p.title) for p in content.open_positions()),
-        (FELLOWSHIP, str(_l("Post-doc with an external fellowship"))),
-        (GENERAL, str(_l("General enquiry"))),
-    ]
 
 
 def strip(value: Any) -> Any:
@@ -149,7 +139,7 @@ class EnquiryForm(FlaskForm):
         if request.method == "POST":
             kwargs.setdefault("formdata", CombinedMultiDict((request.files, request.form)))
         super().__init__(*args, **kwargs)
-        self.position.choices = [("", str(_l("Choose one")))] + position_choices(content)
+        self.position.choices = [("", str(_l("Choose one")))] + enquiry_topics(content)
 
     def validate_position(self, field: Any) -> None:
         if field.data not in {value for value, _ in self.position.choices if value}:

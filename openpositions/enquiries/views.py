@@ -13,7 +13,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from openpositions.content import current_content
-from openpositions.enquiries.forms import EnquiryForm, position_choices
+from openpositions.enquiries.forms import EnquiryForm
 from openpositions.enquiries.spam import filled_too_fast, form_started_token
 from openpositions.errors import minutes_until_retry
 from openpositions.extensions import db, limiter
@@ -24,6 +24,7 @@ from openpositions.inbox.records import (
     recent_duplicate,
     record_enquiry,
 )
+from openpositions.inbox.topics import topic_title
 
 log = logging.getLogger(__name__)
 bp = Blueprint("enquiries", __name__, url_prefix="/enquiry")
@@ -100,9 +101,7 @@ def received(token: str) -> str:
         reference, position_slug = _receipts().loads(token)
     except (BadSignature, ValueError, TypeError):
         abort(404)
-    titles = dict(position_choices(current_content()))
-    position = current_content().position(position_slug)
-    title = titles.get(position_slug) or (position.title if position else "")
+    title = topic_title(current_content(), position_slug, fallback="")
     return render_template("enquiries/received.html", reference=reference, position_title=title)
 
 

@@ -11,6 +11,7 @@ from flask_mail import Message
 
 from openpositions.content import current_content
 from openpositions.inbox.models import Enquiry
+from openpositions.inbox.topics import topic_title
 
 
 def professor_address() -> str:
@@ -52,15 +53,17 @@ def cv_attachment_name(enquiry: Enquiry) -> str:
 
 def professor_mail(enquiry: Enquiry) -> Message:
     """The enquiry as the professor reads it: Reply answers the applicant."""
-    site = current_content().site
     with force_locale(current_app.config["ENQUIRY_MAIL_LANGUAGE"]):
+        content = current_content()
+        # The title in the professor's language, whichever language the applicant used.
+        position_title = topic_title(content, enquiry.position_slug, enquiry.position_title)
         subject = gettext(
             "Enquiry %(reference)s: %(position)s – %(name)s",
             reference=enquiry.reference,
-            position=enquiry.position_title,
+            position=position_title,
             name=display_name(enquiry.name),
         )
-        context = {"enquiry": enquiry, "site": site}
+        context = {"enquiry": enquiry, "site": content.site, "position_title": position_title}
         message = Message(
             subject=subject,
             recipients=[professor_address()],
@@ -76,9 +79,8 @@ def professor_mail(enquiry: Enquiry) -> Message:
 
 def acknowledgement_mail(enquiry: Enquiry) -> Message:
     """The applicant's receipt: reference, position, what happens next; none of their text."""
-    site = current_content().site
     with force_locale(enquiry.language):
-        context = {"enquiry": enquiry, "site": site}
+        context = {"enquiry": enquiry, "site": current_content().site}
         message = Message(
             subject=gettext("We received your enquiry %(reference)s", reference=enquiry.reference),
             recipients=[transport_address(enquiry.email)],

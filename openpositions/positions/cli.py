@@ -14,7 +14,7 @@ def check() -> None:
     """Validate site.yaml and every position file; exit non-zero on any problem."""
     store: content.ContentStore = current_app.extensions["openpositions.content"]
     try:
-        loaded = content.load_content(store.content_dir, store.display_root)
+        loaded = store.load()
     except content.ContentError as error:
         click.echo(str(error), err=True)
         raise SystemExit(1) from None

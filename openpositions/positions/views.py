@@ -5,7 +5,7 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 
 from openpositions.content import current_content
-from openpositions.enquiries.forms import FELLOWSHIP
+from openpositions.inbox.topics import FELLOWSHIP
 from openpositions.page_cache import cached_page
 from openpositions.positions.structured_data import job_posting
 

@@ -1,0 +1,79 @@
+"""The group's identity and the page's fixed text, from config/site.yaml."""
+
+import re
+
+from openpositions.content.fields import Fields, Invalid
+from openpositions.content.models import (
+    Address,
+    Category,
+    Contact,
+    FundingProgramme,
+    Group,
+    Link,
+    Site,
+)
+
+SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+
+
+def load_site(fields: Fields) -> Site:
+    """The site as written in site.yaml, its texts in the language `fields` picks."""
+    group = fields.mapping("group")
+    address = group.mapping("address")
+    contact = fields.mapping("contact")
+    categories = tuple(
+        Category(
+            key=slug_field(c, "key"),
+            title=c.text("title"),
+            none_open=c.text("none_open"),
+            list_funding=bool(c.raw("list_funding", required=False)),
+        )
+        for c in fields.items("categories")
+    )
+    if not categories:
+        raise Invalid("categories", "is missing; list at least one category")
+    return Site(
+        group=Group(
+            name=group.text("name"),
+            url=group.url("url"),
+            project=group.text("project"),
+            project_url=group.url("project_url"),
+            faculty=group.text("faculty"),
+            university=group.text("university"),
+            university_url=group.url("university_url"),
+            address=Address(
+                street=address.text("street"),
+                postal_code=address.text("postal_code"),
+                city=address.text("city"),
+                country_code=address.text("country_code"),
+                country=address.text("country"),
+            ),
+        ),
+        contact=Contact(
+            name=contact.text("name"),
+            title=contact.text("title"),
+            email=contact.text("email"),
+            response_time=contact.text("response_time"),
+        ),
+        categories=categories,
+        funding_intro=fields.text("funding_intro", required=False),
+        funding_programmes=tuple(
+            FundingProgramme(
+                name=f.text("name"),
+                description=f.text("description", required=False),
+                url=f.url("url"),
+            )
+            for f in fields.items("funding_programmes")
+        ),
+        links=tuple(
+            Link(title=link.text("title"), url=link.url("url")) for link in fields.items("links")
+        ),
+    )
+
+
+def slug_field(fields: Fields, key: str, default: str = "") -> str:
+    """A field that must be a slug: lower-case letters, digits and hyphens."""
+    value = fields.text(key, required=not default) or default
+    if not SLUG.fullmatch(value):
+        raise Invalid(fields.name(key), f"{value!r} must be lower-case letters, digits and hyphens")
+    return value

@@ -1,0 +1,25 @@
+"""What an enquiry can be about: an open position, a post-doc fellowship, or anything else."""
+
+from flask_babel import lazy_gettext as _l
+
+from openpositions.content import Content
+
+FELLOWSHIP = "postdoc-fellowship"
+GENERAL = "general"
+
+
+def enquiry_topics(content: Content) -> list[tuple[str, str]]:
+    """The open positions, then the fellowship and general routes: (value, title) pairs."""
+    return [
+        *((p.slug, p.title) for p in content.open_positions()),
+        (FELLOWSHIP, str(_l("Post-doc with an external fellowship"))),
+        (GENERAL, str(_l("General enquiry"))),
+    ]
+
+
+def topic_title(content: Content, slug: str, fallback: str) -> str:
+    """The title of a topic in the content's language; `fallback` once a position is gone."""
+    position = content.position(slug)
+    if position is not None:
+        return position.title
+    return dict(enquiry_topics(content)).get(slug, fallback)
