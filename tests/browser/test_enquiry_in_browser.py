@@ -4,9 +4,10 @@ import re
 from pathlib import Path
 from typing import Any
 
+from babel.support import Translations
 from flask import Flask
 
-from tests.conftest import PDF_BYTES, SmtpSink, wait_until
+from tests.conftest import PDF_BYTES, PROJECT_DIR, SmtpSink, wait_until
 from tests.enquiry_helpers import stored_enquiries
 
 REFERENCE = re.compile(r"RS-[0-9A-Z]{4}-[0-9A-Z]{4}")
@@ -95,3 +96,32 @@ def test_the_whole_enquiry_can_be_sent_with_the_keyboard_alone(
         page.keyboard.press("Enter")
     assert page.locator("h1").inner_text() == "Enquiry received"
     smtp.wait_for(2)
+
+
+def test_the_german_flow_from_the_switch_to_the_receipt(
+    page: Any, site: str, smtp: SmtpSink
+) -> None:
+    german = Translations.load(str(PROJECT_DIR / "translations"), ["de"])
+    page.goto(f"{site}/openpositions")
+    with page.expect_navigation():
+        page.get_by_role("link", name="Deutsch").click()
+    assert page.locator("html").get_attribute("lang") == "de"
+    assert page.locator("h1").inner_text() == german.gettext("Open positions")
+    page.get_by_role("link", name=german.gettext("Send an enquiry")).first.click()
+    page.get_by_label(german.gettext("Full name")).fill("Jürgen Müller")
+    page.get_by_label(german.gettext("Email address")).fill("juergen@example.org")
+    page.locator("#position").select_option("general")
+    page.locator("#message").fill("Ich interessiere mich für eine Postdoc-Stelle in Ihrer Gruppe.")
+    page.locator("#consent").check()
+    with page.expect_navigation():
+        page.locator("button[type=submit]").click()
+
+    assert page.locator("h1").inner_text() == german.gettext("Enquiry received")
+    reference = page.locator(".reference").inner_text()
+    mails = smtp.wait_for(2)
+    receipt = next(m.message for m in mails if "juergen@example.org" in m.rcpt_tos)
+    expected_subject = german.gettext("We received your enquiry %(reference)s") % {
+        "reference": reference
+    }
+    assert str(receipt["Subject"]) == expected_subject
+    assert german.gettext("What happens next") in receipt.get_body(("plain",)).get_content()
