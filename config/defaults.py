@@ -88,6 +88,9 @@ MAIL_TIMEOUT = 30
 
 # Empty: a SQLite file in the instance folder. "redis://host:6379/0" for Redis.
 QUEUE_URL = ""
+# The queue's name: its key prefix in Redis, so that several sites can share one Redis.
+QUEUE_NAME = "openpositions"
+# Seconds before an unanswering Redis counts as down (requests never wait longer on it).
 QUEUE_REDIS_TIMEOUT = 2
 # Deliver from background threads of the web process. Turn off when a separate
 # `flask queue worker` runs.
@@ -100,6 +103,12 @@ RATELIMIT_ENABLED = True
 # "memory://" counts per process; "redis://host:6379/1" shares counts between instances.
 RATELIMIT_STORAGE_URI = "memory://"
 RATELIMIT_HEADERS_ENABLED = True
+# When the shared storage (Redis) cannot be reached, go on limiting per process rather than
+# failing requests, and switch back when it returns. Short timeouts keep a dead Redis from
+# stalling requests.
+RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+RATELIMIT_STORAGE_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 1}
+RATELIMIT_KEY_PREFIX = "openpositions"
 
 # --- Security ----------------------------------------------------------------------------------
 

@@ -70,11 +70,12 @@ def register_queue(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from openpositions import enquiries, pages, positions
+    from openpositions import enquiries, health, pages, positions
 
     app.register_blueprint(positions.bp)
     app.register_blueprint(enquiries.bp)
     app.register_blueprint(pages.bp)
+    app.register_blueprint(health.bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

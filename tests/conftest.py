@@ -19,6 +19,8 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
 from openpositions import create_app
+from openpositions.extensions import db
+from tests.services import postgres_database
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
@@ -123,9 +125,28 @@ def make_app(tmp_path: Path, smtp_port: int, **overrides: Any) -> Flask:
     return app
 
 
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    # Tests marked `database` run on SQLite and again on PostgreSQL.
+    if metafunc.definition.get_closest_marker("database") and "database" in metafunc.fixturenames:
+        metafunc.parametrize("database", ["sqlite", "postgresql"], indirect=True)
+
+
 @pytest.fixture
-def app(tmp_path: Path, smtp: SmtpSink) -> Flask:
-    return make_app(tmp_path, smtp.port)
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """The SQLAlchemy URL of an empty database for one test: SQLite unless parametrized."""
+    if getattr(request, "param", "sqlite") == "postgresql":
+        with postgres_database() as url:
+            yield url
+    else:
+        yield f"sqlite:///{tmp_path / 'enquiries.sqlite3'}"
+
+
+@pytest.fixture
+def app(tmp_path: Path, smtp: SmtpSink, database: str) -> Iterator[Flask]:
+    app = make_app(tmp_path, smtp.port, SQLALCHEMY_DATABASE_URI=database)
+    yield app
+    with app.app_context():
+        db.engine.dispose()  # Close its connections before the database is dropped.
 
 
 @pytest.fixture

@@ -27,6 +27,8 @@ from tests.enquiry_helpers import stored_enquiries
 
 SENDER = "RSiM open positions <positions@rsim.example.org>"
 
+pytestmark = pytest.mark.database
+
 
 def submit(client: FlaskClient, **changes: Any) -> str:
     """Send a valid enquiry; return its reference as stored."""

@@ -4,6 +4,7 @@ import csv
 import io
 from datetime import timedelta
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskCliRunner
 
@@ -12,6 +13,8 @@ from openpositions.inbox.models import Enquiry, utcnow
 from openpositions.inbox.records import Submission, record_enquiry
 from tests.conftest import PDF_BYTES
 from tests.enquiry_helpers import queued_tasks, stored_enquiries
+
+pytestmark = pytest.mark.database
 
 
 def add_enquiry(app: Flask, name: str, age_days: float = 0, status: str = "pending") -> str:

@@ -18,6 +18,8 @@ from tests.enquiry_helpers import queued_tasks, stored_enquiries
 PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 EXE_BYTES = b"MZ\x90\x00" + b"\x00" * 64
 
+pytestmark = pytest.mark.database
+
 
 def post(client: FlaskClient, **changes: Any) -> Any:
     """Post the valid enquiry with `changes`; a None value leaves that field out."""

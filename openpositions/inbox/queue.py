@@ -6,6 +6,7 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import redis
 from flask import Flask, current_app
 from huey import Huey, RedisHuey, SqliteHuey, crontab
 from huey.api import TaskWrapper
@@ -77,17 +78,15 @@ def create_huey(app: Flask) -> Huey:
     url = app.config["QUEUE_URL"]
     options = {"results": False, "utc": True}
     if url.startswith(("redis://", "rediss://", "unix://")):
+        # Short timeouts: a request that queues must not hang on a Redis that is down.
         timeout = app.config["QUEUE_REDIS_TIMEOUT"]
-        return RedisHuey(
-            "openpositions",
-            url=url,
-            socket_timeout=timeout,
-            socket_connect_timeout=timeout,
-            **options,
+        pool = redis.ConnectionPool.from_url(
+            url, socket_timeout=timeout, socket_connect_timeout=timeout
         )
+        return RedisHuey(app.config["QUEUE_NAME"], connection_pool=pool, **options)
     path = url.removeprefix("sqlite:///") if url else str(Path(app.instance_path) / "queue.sqlite3")
     Path(path).parent.mkdir(parents=True, exist_ok=True)
-    return SqliteHuey("openpositions", filename=path, **options)
+    return SqliteHuey(app.config["QUEUE_NAME"], filename=path, **options)
 
 
 def init_app(app: Flask) -> DeliveryQueue:

@@ -1,0 +1,43 @@
+"""Health checks for load balancers and process managers: /healthz and /readyz."""
+
+import logging
+
+import sqlalchemy as sa
+from flask import Blueprint, jsonify
+from werkzeug.wrappers import Response
+
+from openpositions.extensions import db
+from openpositions.inbox.queue import delivery_queue
+
+log = logging.getLogger(__name__)
+bp = Blueprint("health", __name__)
+
+
+@bp.get("/healthz")
+def alive() -> Response:
+    """The process answers."""
+    return no_store(jsonify(status="ok"))
+
+
+@bp.get("/readyz")
+def ready() -> tuple[Response, int]:
+    """The database and the queue can be reached; 503 naming what cannot."""
+    problems = {}
+    try:
+        db.session.execute(sa.text("SELECT 1"))
+    except Exception as error:  # Any failure means not ready; the reason goes to the caller.
+        db.session.rollback()
+        problems["database"] = f"unreachable ({type(error).__name__})"
+    try:
+        delivery_queue().huey.pending_count()
+    except Exception as error:
+        problems["queue"] = f"unreachable ({type(error).__name__})"
+    if problems:
+        log.warning("Not ready: %s", problems)
+        return no_store(jsonify(status="unavailable", **problems)), 503
+    return no_store(jsonify(status="ok", database="ok", queue="ok")), 200
+
+
+def no_store(response: Response) -> Response:
+    response.cache_control.no_store = True
+    return response

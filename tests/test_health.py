@@ -1,0 +1,56 @@
+"""Health checks: /healthz says the process answers, /readyz that database and queue do."""
+
+from pathlib import Path
+
+from flask import Flask
+from flask.testing import FlaskClient
+
+from tests.conftest import SmtpSink, free_port, make_app
+
+
+def test_healthz_answers_json(client: FlaskClient) -> None:
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok"}
+    assert "no-store" in response.headers["Cache-Control"]
+    assert "Set-Cookie" not in response.headers
+
+
+def test_readyz_reports_database_and_queue(client: FlaskClient) -> None:
+    response = client.get("/readyz")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok", "database": "ok", "queue": "ok"}
+
+
+def test_readyz_is_503_with_the_reason_when_the_database_is_gone(
+    tmp_path: Path, smtp: SmtpSink
+) -> None:
+    app = make_app(tmp_path, smtp.port)
+    with app.app_context():
+        from openpositions.extensions import db
+
+        db.engine.dispose()
+    (tmp_path / "enquiries.sqlite3").unlink()
+    (tmp_path / "enquiries.sqlite3").mkdir()  # Now nothing can open it as a database.
+    response = app.test_client().get("/readyz")
+    assert response.status_code == 503
+    body = response.get_json()
+    assert body["status"] == "unavailable"
+    assert body["database"].startswith("unreachable")
+    assert "queue" not in body
+
+
+def test_readyz_is_503_when_the_queue_cannot_be_reached(tmp_path: Path, smtp: SmtpSink) -> None:
+    # A Redis queue on a port where nothing listens.
+    app = make_app(
+        tmp_path, smtp.port, QUEUE_URL=f"redis://127.0.0.1:{free_port()}/0", QUEUE_REDIS_TIMEOUT=1
+    )
+    response = app.test_client().get("/readyz")
+    assert response.status_code == 503
+    assert response.get_json()["queue"].startswith("unreachable")
+
+
+def test_health_checks_are_not_rate_limited_or_cached(app: Flask) -> None:
+    client = app.test_client()
+    codes = {client.get("/healthz").status_code for _ in range(30)}
+    assert codes == {200}
