@@ -358,3 +358,22 @@ def test_script_in_a_body_does_not_reach_the_pages(tmp_path: Path, smtp: SmtpSin
     page = client.get("/openpositions/phd-unsafe-body").text
     assert "Before" in page
     assert "read more" in page
+
+
+def test_in_debug_mode_edits_are_picked_up_and_a_broken_edit_keeps_the_last_good_content(
+    tmp_path: Path, smtp: SmtpSink, caplog: pytest.LogCaptureFixture
+) -> None:
+    content = copy_content(tmp_path)
+    app = make_app(tmp_path, smtp.port, CONTENT_DIR=str(content), DEBUG=True)
+    client = app.test_client()
+    position = content / "positions" / "phd-deep-learning-satellite-images.md"
+    text = position.read_text(encoding="utf-8")
+    position.write_text(text.replace("title: PhD candidates", "title: Doctoral researchers"))
+    assert "Doctoral researchers in Deep Learning" in client.get("/openpositions").get_data(
+        as_text=True
+    )
+    position.write_text(text.replace("status: open", "status: maybe"), encoding="utf-8")
+    page = client.get("/openpositions")
+    assert page.status_code == 200
+    assert "Doctoral researchers in Deep Learning" in page.get_data(as_text=True)
+    assert "status: 'maybe' is not one of: open, closed" in caplog.text

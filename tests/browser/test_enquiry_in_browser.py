@@ -125,3 +125,28 @@ def test_the_german_flow_from_the_switch_to_the_receipt(
     }
     assert str(receipt["Subject"]) == expected_subject
     assert german.gettext("What happens next") in receipt.get_body(("plain",)).get_content()
+
+
+def test_everything_works_with_javascript_off(browser: Any, site: str, smtp: SmtpSink) -> None:
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    try:
+        page.goto(f"{site}/openpositions")
+        with page.expect_navigation():
+            page.get_by_role("link", name="Deutsch").click()
+        assert page.locator("html").get_attribute("lang") == "de"
+        page.goto(f"{site}/language/en?next=/enquiry")
+        with page.expect_navigation():
+            page.locator("button[type=submit]").click()
+        assert page.locator(".error-summary").is_visible()
+        page.locator("#name").fill("Katherine Johnson")
+        page.locator("#email").fill("katherine@example.org")
+        page.locator("#position").select_option("general")
+        page.locator("#message").fill("Sent from a browser with JavaScript turned off.")
+        page.locator("#consent").check()
+        with page.expect_navigation():
+            page.locator("button[type=submit]").click()
+        assert page.locator("h1").inner_text() == "Enquiry received"
+        smtp.wait_for(2)
+    finally:
+        context.close()
