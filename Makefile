@@ -47,6 +47,10 @@ test: $(STAMP) $(CATALOGUES)
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest
 
+# Serves the site as in production: gunicorn with gunicorn.conf.py, settings from FLASK_*.
+serve: install
+	$(BIN)/gunicorn -c gunicorn.conf.py app:app
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

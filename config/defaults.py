@@ -31,8 +31,9 @@ BABEL_DEFAULT_TIMEZONE = "Europe/Berlin"
 # ETag, so asking again is cheap: a 304 with no body.
 PAGE_MAX_AGE = 300
 
-# How long browsers keep the stylesheet and icons (seconds).
-SEND_FILE_MAX_AGE_DEFAULT = 86400
+# How long browsers keep the stylesheet and icons (seconds). Their addresses carry a hash of
+# their content (?v=...), so a changed file is fetched anew at once.
+SEND_FILE_MAX_AGE_DEFAULT = 365 * 24 * 3600
 
 # Largest request body accepted: the 10 MB CV plus the rest of the form. Larger is refused (413).
 MAX_CONTENT_LENGTH = 11 * 1024 * 1024

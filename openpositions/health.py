@@ -8,18 +8,22 @@ from werkzeug.wrappers import Response
 
 from openpositions.extensions import db
 from openpositions.inbox.queue import delivery_queue
+from openpositions.security import talisman
 
 log = logging.getLogger(__name__)
 bp = Blueprint("health", __name__)
 
 
+# Probes talk to the server directly, over plain HTTP: no redirect to HTTPS for them.
 @bp.get("/healthz")
+@talisman(force_https=False)
 def alive() -> Response:
     """The process answers."""
     return no_store(jsonify(status="ok"))
 
 
 @bp.get("/readyz")
+@talisman(force_https=False)
 def ready() -> tuple[Response, int]:
     """The database and the queue can be reached; 503 naming what cannot."""
     problems = {}

@@ -1,9 +1,12 @@
 """What every page's template can use: the site, the language, dates and addresses."""
 
+import functools
+import hashlib
 from datetime import UTC, date, datetime, time
+from pathlib import Path
 from typing import Any
 
-from flask import Flask
+from flask import Flask, current_app
 from flask_babel import format_date, get_locale
 from markupsafe import Markup
 
@@ -13,6 +16,7 @@ from openpositions.urls import absolute_url
 
 def init_app(app: Flask) -> None:
     app.context_processor(layout_context)
+    app.url_defaults(version_static_files)
     app.jinja_env.globals.update(
         absolute_url=absolute_url,
         format_date=format_date,
@@ -20,6 +24,19 @@ def init_app(app: Flask) -> None:
         current_language=current_language,
         lang_attribute=lang_attribute,
     )
+
+
+def version_static_files(endpoint: str, values: dict[str, Any]) -> None:
+    """/static/site.css?v=<hash of its bytes>: browsers may keep it for a year, yet see a change."""
+    if endpoint == "static" and "filename" in values and "v" not in values:
+        path = Path(current_app.static_folder or "", values["filename"])
+        if path.is_file():
+            values["v"] = file_version(path, path.stat().st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=64)
+def file_version(path: Path, mtime_ns: int) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:12]
 
 
 def layout_context() -> dict[str, Any]:

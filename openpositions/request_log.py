@@ -40,11 +40,13 @@ class RequestIdFilter(logging.Filter):
 
 
 def configure_logging(app: Flask) -> None:
-    """The site's own events on standard error, each with its request id."""
-    logger = logging.getLogger("openpositions")
-    logger.setLevel(app.config["LOG_LEVEL"])
-    if not any(isinstance(f, RequestIdFilter) for h in logger.handlers for f in h.filters):
-        handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter(LOG_FORMAT))
-        handler.addFilter(RequestIdFilter())
-        logger.addHandler(handler)
+    """The site's own events, and the queue's warnings, on standard error with request ids."""
+    logging.getLogger("openpositions").setLevel(app.config["LOG_LEVEL"])
+    logging.getLogger("huey").setLevel(logging.WARNING)  # Not a line for every task run.
+    for name in ("openpositions", "huey"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, RequestIdFilter) for h in logger.handlers for f in h.filters):
+            handler = logging.StreamHandler()
+            handler.setFormatter(logging.Formatter(LOG_FORMAT))
+            handler.addFilter(RequestIdFilter())
+            logger.addHandler(handler)

@@ -54,3 +54,13 @@ def test_health_checks_are_not_rate_limited_or_cached(app: Flask) -> None:
     client = app.test_client()
     codes = {client.get("/healthz").status_code for _ in range(30)}
     assert codes == {200}
+
+
+def test_probes_over_plain_http_are_answered_even_when_https_is_forced(
+    tmp_path: Path, smtp: SmtpSink
+) -> None:
+    app = make_app(tmp_path, smtp.port, HTTPS=True)
+    client = app.test_client()
+    assert client.get("/healthz").status_code == 200
+    assert client.get("/readyz").status_code == 200
+    assert client.get("/openpositions").status_code == 301, "pages still go to HTTPS"

@@ -1,10 +1,12 @@
 """`flask enquiries ...` and `flask queue worker`: the operator's view of the inbox."""
 
 import csv
+import logging
 import sys
 
 import click
 import sqlalchemy as sa
+from flask import current_app
 from flask.cli import AppGroup
 
 from openpositions.extensions import db
@@ -87,10 +89,19 @@ def purge(days: int | None) -> None:
 
 
 @queue_cli.command("worker")
-@click.option("--workers", default=2, show_default=True, help="Delivery threads.")
-def worker(workers: int) -> None:
-    """Deliver enquiries in this process (set FLASK_QUEUE_IN_PROCESS=false on the web side)."""
-    consumer = delivery_queue().huey.create_consumer(workers=workers, worker_type="thread")
+@click.option("--workers", type=int, help="Delivery threads (default: QUEUE_WORKERS).")
+def worker(workers: int | None) -> None:
+    """Deliver enquiries in this process (set FLASK_QUEUE_IN_PROCESS=false on the web side).
+
+    SIGTERM lets a mail being sent finish (MAIL_TIMEOUT at most), then stops.
+    """
+    logging.getLogger("huey").setLevel(logging.INFO)
+    consumer = delivery_queue().huey.create_consumer(
+        workers=workers or current_app.config["QUEUE_WORKERS"],
+        worker_type="thread",
+        graceful_signal="TERM",
+        shutdown_timeout=current_app.config["MAIL_TIMEOUT"] + 5,
+    )
     consumer.run()
 
 

@@ -1,0 +1,62 @@
+"""Gunicorn settings for serving the site: `gunicorn -c gunicorn.conf.py app:app`."""
+
+import multiprocessing
+import os
+
+from gunicorn.glogging import Logger
+
+# Loopback only: nginx in front terminates TLS, buffers slow clients and serves /static/.
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
+# Requests do little work (mail goes through the queue), so a silent worker is a stuck one.
+timeout = 30
+# Shorter than systemd's TimeoutStopSec, so requests under way finish before anything is killed.
+graceful_timeout = 20
+# Only used by threaded workers; sync workers close each connection, nginx keeps the clients'.
+keepalive = 5
+proc_name = "openpositions"
+
+accesslog = "-"
+errorlog = "-"
+# The response's request id, to find the site's own log lines for a request.
+access_log_format = (
+    '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" %({x-request-id}o)s'
+)
+
+# Gunicorn 25+ otherwise opens a control socket under $HOME, shared by every instance of the user.
+control_socket_disable = True
+
+# X-Forwarded-* are believed by the site's ProxyFix alone (FLASK_TRUSTED_PROXIES), not here too:
+# gunicorn would otherwise trust them from loopback or any Unix-socket peer.
+forwarded_allow_ips = ""
+secure_scheme_headers = {}
+
+
+HEALTH_CHECKS = frozenset({"/healthz", "/readyz"})
+
+
+class QuietHealthChecksLogger(Logger):
+    """Gunicorn's logger, without the access lines of load balancers' health checks."""
+
+    def access(self, resp, req, environ, request_time):
+        # Polled every few seconds, they would drown the visitors' requests; a failing /readyz
+        # logs its reason through the site's own log.
+        if req.method in ("GET", "HEAD") and req.path in HEALTH_CHECKS:
+            return
+        super().access(resp, req, environ, request_time)
+
+
+logger_class = QuietHealthChecksLogger
+
+
+def worker_exit(server, worker):
+    # The queue's threads are daemons: stop them here, letting a mail being sent finish, or it
+    # is cut off and sent again later. The app is the one this worker loaded (none if it failed
+    # to boot, or in the master): importing app.py here could create a second one.
+    try:
+        app = getattr(worker, "wsgi", None)
+        queue = getattr(app, "extensions", {}).get("openpositions.queue")
+        if queue is not None:
+            queue.stop_in_process()
+    except Exception:  # Nothing may stop the worker from exiting.
+        server.log.warning("Could not stop the delivery queue", exc_info=True)
