@@ -1,28 +1,32 @@
-"""What both benchmarks need: free ports, settings, gunicorn, an SMTP sink, the machine."""
+"""What the benchmarks need: signals, free ports, settings, processes, an SMTP sink, the machine."""
 
 import asyncio
 import json
 import os
 import platform
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email.parser import BytesHeaderParser
 from importlib.metadata import version
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 # The venv that runs this script also holds gunicorn and flask.
 VENV_BIN = Path(sys.executable).parent
+GUNICORN_CONF = PROJECT_DIR / "gunicorn.conf.py"
+Popen = subprocess.Popen[bytes]
 
 
 def free_port() -> int:
@@ -39,6 +43,9 @@ def base_settings(tmp: Path) -> dict[str, Any]:
         "INSTANCE_PATH": str(tmp / "instance"),
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp / 'enquiries.sqlite3'}",
         "QUEUE_URL": f"sqlite:///{tmp / 'queue.sqlite3'}",
+        # As deployed: one public address, so every instance serves the same bytes (left empty,
+        # pages name the host and port they were asked on). Never requested.
+        "SITE_URL": "https://positions.example.org",
     }
 
 
@@ -54,9 +61,73 @@ def app_env(settings: Mapping[str, Any]) -> dict[str, str]:
     return env
 
 
+class _Signals:
+    """SIGINT and SIGTERM as the benchmarks handle them (see `stop_cleanly_on_sigterm`)."""
+
+    shield_depth = 0  # > 0 while a clean-up step runs
+    deferred: list[int] = []  # signals that arrived during a clean-up step
+
+
+def _interrupt(signum: int) -> NoReturn:
+    if signum == signal.SIGINT:
+        raise KeyboardInterrupt
+    sys.exit(128 + signum)
+
+
+def _on_signal(signum: int, frame: object) -> None:
+    if _Signals.shield_depth:
+        if not _Signals.deferred:
+            print(f"\n  (signal {signum}: finishing the clean-up first)", file=sys.stderr)
+        _Signals.deferred.append(signum)
+        return
+    _interrupt(signum)
+
+
+def run_main(main: Callable[[], int]) -> NoReturn:
+    """Exit with `main()`'s status; after Ctrl-C or SIGTERM, say that the clean-up was done."""
+    stop_cleanly_on_sigterm()
+    try:
+        status = main()
+    except KeyboardInterrupt:
+        print("\nInterrupted; everything the benchmark started was stopped and removed.")
+        status = 128 + signal.SIGINT
+    except SystemExit as stopped:
+        if stopped.code == 128 + signal.SIGTERM:
+            print("\nTerminated; everything the benchmark started was stopped and removed.")
+        raise
+    sys.exit(status)
+
+
 def stop_cleanly_on_sigterm() -> None:
-    """Let SIGTERM unwind like Ctrl-C, so servers stop and temporary files go."""
-    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
+    """Let SIGTERM unwind like Ctrl-C, so that servers stop and temporary files, databases and
+    Redis keys go; a signal that arrives during a clean-up step acts once that step is done."""
+    signal.signal(signal.SIGTERM, _on_signal)
+    signal.signal(signal.SIGINT, _on_signal)
+
+
+@contextmanager
+def shielded() -> Iterator[None]:
+    """Run a clean-up step that SIGINT and SIGTERM do not cut short (they act after it)."""
+    _Signals.shield_depth += 1
+    try:
+        yield
+    finally:
+        _Signals.shield_depth -= 1
+        if _Signals.shield_depth == 0 and _Signals.deferred:
+            signum = _Signals.deferred[0]
+            _Signals.deferred.clear()
+            _interrupt(signum)
+
+
+@contextmanager
+def temporary_folder(prefix: str) -> Iterator[Path]:
+    """A new temporary folder, removed on exit whatever happens."""
+    path = Path(tempfile.mkdtemp(prefix=prefix))
+    try:
+        yield path
+    finally:
+        with shielded():
+            shutil.rmtree(path, ignore_errors=True)
 
 
 def http_get(url: str, timeout: float = 5) -> tuple[int, dict[str, str], bytes]:
@@ -70,39 +141,67 @@ def http_get(url: str, timeout: float = 5) -> tuple[int, dict[str, str], bytes]:
 
 @dataclass
 class Server:
-    process: subprocess.Popen[bytes]
+    process: Popen
     url: str
     log: Path
     stop_seconds: float = 0.0
 
 
 @contextmanager
-def gunicorn(
-    app: str, env: Mapping[str, str], log: Path, workers: int = 2, extra: tuple[str, ...] = ()
-) -> Iterator[Server]:
-    """Serve `app` with gunicorn on a free loopback port; stop it (and its workers) on exit."""
-    port = free_port()
-    command = [str(VENV_BIN / "gunicorn"), "-w", str(workers), "--bind", f"127.0.0.1:{port}"]
-    # gunicorn 27 otherwise opens a control socket at ~/.gunicorn/gunicorn.ctl, one path shared
-    # by every gunicorn of the user: outside the temporary folder, and contested.
-    command.append("--no-control-socket")
+def background(command: list[str], env: Mapping[str, str], log: Path) -> Iterator[Popen]:
+    """Run `command` in the project folder, output to `log`; stop it (and its children) on exit."""
     with log.open("wb") as output:
         process = subprocess.Popen(
-            [*command, "--chdir", str(PROJECT_DIR), *extra, app],
+            command,
             cwd=PROJECT_DIR,
             env=dict(env),
             stdout=output,
             stderr=subprocess.STDOUT,
-            start_new_session=True,  # Its own process group: a last-resort kill reaches workers.
+            start_new_session=True,  # Its own process group: a last-resort kill reaches children.
         )
-    server = Server(process, f"http://127.0.0.1:{port}", log)
     try:
-        wait_until_answers(server)
-        yield server
+        yield process
     finally:
-        started = time.monotonic()
-        stop(process)
-        server.stop_seconds = time.monotonic() - started
+        with shielded():
+            stop(process)
+
+
+@contextmanager
+def gunicorn(
+    app: str, env: Mapping[str, str], log: Path, workers: int = 2, extra: tuple[str, ...] = ()
+) -> Iterator[Server]:
+    """Serve `app` with gunicorn on a free loopback port; stop it (and its workers) on exit.
+
+    The project's gunicorn.conf.py is used, as deployed (access log, hooks, timeouts); the
+    command line sets the port and the worker count.
+    """
+    port = free_port()
+    command = [str(VENV_BIN / "gunicorn"), "-w", str(workers), "--bind", f"127.0.0.1:{port}"]
+    if GUNICORN_CONF.exists():
+        command += ["--config", str(GUNICORN_CONF)]
+    # gunicorn 27 otherwise opens a control socket at ~/.gunicorn/gunicorn.ctl, one path shared
+    # by every gunicorn of the user: outside the temporary folder, and contested.
+    command.append("--no-control-socket")
+    command += ["--chdir", str(PROJECT_DIR), *extra, app]
+    with background(command, env, log) as process:
+        server = Server(process, f"http://127.0.0.1:{port}", log)
+        wait_until_answers(server)
+        try:
+            yield server
+        finally:
+            stop_requested = time.monotonic()
+    server.stop_seconds = time.monotonic() - stop_requested
+
+
+def flask_command(env: Mapping[str, str], *args: str, timeout: float = 120) -> str:
+    """Run `flask --app app ARGS` in the project with `env`; its standard output."""
+    command = [str(VENV_BIN / "flask"), "--app", "app", *args]
+    done = subprocess.run(
+        command, cwd=PROJECT_DIR, env=dict(env), capture_output=True, text=True, timeout=timeout
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(command[1:])} failed:\n{done.stdout}{done.stderr}")
+    return done.stdout
 
 
 def wait_until_answers(server: Server, path: str = "/openpositions", timeout: float = 30) -> None:
@@ -122,7 +221,7 @@ def wait_until_answers(server: Server, path: str = "/openpositions", timeout: fl
     raise RuntimeError(f"gunicorn did not answer within {timeout}s:\n{tail(server.log)}")
 
 
-def stop(process: subprocess.Popen[bytes], timeout: float = 20) -> None:
+def stop(process: Popen, timeout: float = 20) -> None:
     """SIGTERM, the graceful way; SIGKILL to the process group if that does not end it."""
     if process.poll() is None:
         process.terminate()
