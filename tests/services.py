@@ -61,7 +61,7 @@ def redis_prefix() -> Iterator[tuple[str, str]]:
     require("Redis", "127.0.0.1", 6379)
     import redis
 
-    prefix = f"openpositions-test-{secrets.token_hex(6)}"
+    prefix = f"openpositions_test_{secrets.token_hex(6)}"  # Huey drops "-" from names.
     try:
         yield f"{REDIS_URL}/0", prefix
     finally:

@@ -51,7 +51,13 @@ def claim(enquiry_id: int) -> bool:
         sa.update(Enquiry)
         .where(Enquiry.id == enquiry_id, Enquiry.status == PENDING)
         .where(sa.or_(Enquiry.claimed_until.is_(None), Enquiry.claimed_until < now))
-        .values(claimed_until=now + lease, attempts=Enquiry.attempts + 1, last_attempt_at=now)
+        .values(
+            claimed_until=now + lease,
+            attempts=Enquiry.attempts + 1,
+            last_attempt_at=now,
+            # The sweep takes an enquiry for lost only once this attempt's claim has run out.
+            next_attempt_at=now + lease,
+        )
     )
     db.session.commit()
     return taken.rowcount == 1
