@@ -14,6 +14,7 @@ import pytest
 from huey import SqliteHuey
 
 from tests.conftest import PROJECT_DIR, VALID_ENQUIRY, SmtpSink, free_port, wait_until
+from tests.processes import answers
 
 BIN = Path(sys.executable).parent
 
@@ -43,12 +44,19 @@ def site_env(tmp_path: Path, smtp_port: int, **settings: str) -> dict[str, str]:
     return env
 
 
-def answers(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=2):
-            return True
-    except OSError:  # Refused, reset, or timed out while the worker is still starting.
-        return False
+def gunicorn_command(port: int, *options: str) -> list[str | Path]:
+    """One gunicorn worker on a loopback port (no control socket: tests run side by side)."""
+    bind = f"127.0.0.1:{port}"
+    return [
+        BIN / "gunicorn",
+        "--no-control-socket",
+        "--workers",
+        "1",
+        "--bind",
+        bind,
+        *options,
+        "app:app",
+    ]
 
 
 def post_enquiry(base_url: str) -> int:
@@ -71,17 +79,7 @@ def gunicorn(tmp_path: Path, smtp: SmtpSink) -> Iterator[tuple[subprocess.Popen[
     port = free_port()
     env = site_env(tmp_path, smtp.port)
     server = subprocess.Popen(
-        [
-            BIN / "gunicorn",
-            "--no-control-socket",
-            "--workers",
-            "1",
-            "--graceful-timeout",
-            "30",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "app:app",
-        ],
+        gunicorn_command(port, "--graceful-timeout", "30"),
         cwd=PROJECT_DIR,
         env=env,
         stdout=subprocess.DEVNULL,
@@ -126,15 +124,7 @@ def test_a_separate_queue_worker_delivers_and_stops_on_sigterm(
     env = site_env(tmp_path, smtp.port, FLASK_QUEUE_IN_PROCESS="false")
     port = free_port()
     web = subprocess.Popen(
-        [
-            BIN / "gunicorn",
-            "--no-control-socket",
-            "--workers",
-            "1",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "app:app",
-        ],
+        gunicorn_command(port),
         cwd=PROJECT_DIR,
         env=env,
         stdout=subprocess.DEVNULL,
