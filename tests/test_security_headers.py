@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from tests.conftest import VALID_ENQUIRY, SmtpSink, make_app, multipart
+from tests.conftest import VALID_ENQUIRY, SmtpSink, free_port, make_app, multipart
 
 ROUTES = [
     ("GET", "/"),
@@ -143,3 +143,26 @@ def test_behind_a_trusted_proxy_the_forwarded_client_address_is_limited(
     assert post_from("198.51.100.1", 1) == 303
     assert post_from("198.51.100.1", 2) == 429
     assert post_from("198.51.100.2", 3) == 303, "another client behind the same proxy"
+
+
+def test_with_the_shared_rate_limit_store_down_limits_still_hold_per_process(
+    tmp_path: Path, smtp: SmtpSink
+) -> None:
+    # Redis unreachable: Flask-Limiter counts in memory rather than failing every request.
+    app = make_app(
+        tmp_path,
+        smtp.port,
+        RATELIMIT_ENABLED=True,
+        ENQUIRY_RATE_LIMIT="2 per hour",
+        RATELIMIT_STORAGE_URI=f"redis://127.0.0.1:{free_port()}/0",
+    )
+    client = app.test_client()
+    assert client.get("/openpositions").status_code == 200
+    codes = [
+        client.post(
+            "/enquiry",
+            **multipart({**VALID_ENQUIRY, "message": f"Message {n} while Redis is down."}),
+        ).status_code
+        for n in range(3)
+    ]
+    assert codes == [303, 303, 429]

@@ -151,3 +151,33 @@ def test_a_separate_queue_worker_delivers_and_stops_on_sigterm(
             if process and process.poll() is None:
                 process.kill()
                 process.wait()
+
+
+def test_the_production_config_logs_requests_but_not_health_checks(
+    tmp_path: Path, smtp: SmtpSink
+) -> None:
+    port = free_port()
+    env = site_env(tmp_path, smtp.port, GUNICORN_BIND=f"127.0.0.1:{port}", WEB_CONCURRENCY="1")
+    access_log = tmp_path / "access.log"
+    with access_log.open("wb") as log:
+        server = subprocess.Popen(
+            [BIN / "gunicorn", "-c", "gunicorn.conf.py", "app:app"],
+            cwd=PROJECT_DIR,
+            env=env,
+            stdout=log,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            base_url = f"http://127.0.0.1:{port}"
+            wait_until(lambda: answers(f"{base_url}/healthz"), timeout=30)
+            for path in ("/readyz", "/healthz", "/openpositions"):
+                assert answers(f"{base_url}{path}")
+            server.send_signal(signal.SIGTERM)
+            assert server.wait(timeout=15) == 0
+        finally:
+            if server.poll() is None:
+                server.kill()
+                server.wait()
+    logged = access_log.read_text()
+    assert '"GET /openpositions HTTP/1.1" 200' in logged
+    assert "/healthz" not in logged and "/readyz" not in logged
