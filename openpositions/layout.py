@@ -36,6 +36,7 @@ def version_static_files(endpoint: str, values: dict[str, Any]) -> None:
 
 @functools.lru_cache(maxsize=64)
 def file_version(path: Path, mtime_ns: int) -> str:
+    # mtime_ns is part of the cache key only: an edited file gets a new hash.
     return hashlib.sha256(path.read_bytes()).hexdigest()[:12]
 
 

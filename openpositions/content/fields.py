@@ -1,7 +1,7 @@
 """Reading content files: YAML and front matter, and typed fields whose errors name the field."""
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -52,13 +52,11 @@ class Fields:
     # Text fields may be given per language ({en: ..., de: ...}); this picks one of them.
     language: str = "en"
     languages: tuple[str, ...] = ("en",)
-    used: set[str] = field(default_factory=set)
 
     def name(self, key: str) -> str:
         return f"{self.prefix}{key}"
 
     def raw(self, key: str, required: bool) -> Any:
-        self.used.add(key)
         value = self.data.get(key)
         if value is None or value == "":
             if required:
