@@ -85,7 +85,8 @@ def test_content_dir_from_environment(
     config = app_config(tmp_path, smtp.port)
     app = create_app(config)
     assert app.config["CONTENT_DIR"] == str(content)
-    assert "home of the BigEarth Two project" in app.test_client().get("/openpositions").text
+    page = app.test_client().get("/openpositions").text
+    assert 'home of the <a href="http://www.bigearth.eu/">BigEarth Two</a> project' in page
 
 
 def test_relative_paths_are_taken_from_the_project_folder(tmp_path: Path, smtp: SmtpSink) -> None:
