@@ -38,7 +38,7 @@ extract-messages: $(STAMP)
 # local mail sink on 127.0.0.1:8025 that prints every mail the site sends.
 run: $(STAMP) $(CATALOGUES)
 	$(BIN)/flask --app app db upgrade
-	@$(BIN)/python -m aiosmtpd -n -l 127.0.0.1:8025 -c openpositions.devmail.PrintMail & \
+	@$(BIN)/python -m aiosmtpd -n -l 127.0.0.1:8025 -c devtools.mail_sink.PrintMail & \
 	sink=$$!; trap 'kill $$sink 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/flask --app app run --host $(HOST) --port $(PORT)
 

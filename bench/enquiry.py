@@ -62,7 +62,7 @@ ENQUEUE = """
 import logging, sys
 from openpositions import create_app
 from openpositions.extensions import db
-from openpositions.inbox.records import Submission, record_enquiry
+from openpositions.enquiries.accept import Submission, record_enquiry
 
 count, message = int(sys.argv[1]), sys.argv[2]
 app = create_app()

@@ -34,7 +34,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
 
 def register_security(app: Flask) -> None:
-    from openpositions import request_log, security
+    from openpositions.web import request_log, security
 
     security.init_app(app)
     request_log.init_app(app)
@@ -50,9 +50,9 @@ def register_content(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from openpositions import layout
     from openpositions.extensions import babel, csrf, db, limiter, mail, migrate
     from openpositions.i18n import select_locale
+    from openpositions.web import templating
 
     babel.init_app(app, locale_selector=select_locale)
     csrf.init_app(app)
@@ -60,32 +60,37 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(PROJECT_DIR / "migrations"))
     mail.init_app(app)
     limiter.init_app(app)
-    layout.init_app(app)
+    templating.init_app(app)
 
 
 def register_queue(app: Flask) -> None:
-    from openpositions.inbox import queue
+    from openpositions.enquiries import queue
 
     queue.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:
-    from openpositions import enquiries, health, pages, positions
+    from openpositions import i18n
+    from openpositions.enquiries import views as enquiries
+    from openpositions.pages import views as pages
+    from openpositions.positions import views as positions
+    from openpositions.web import health
 
     app.register_blueprint(positions.bp)
     app.register_blueprint(enquiries.bp)
     app.register_blueprint(pages.bp)
+    app.register_blueprint(i18n.bp)
     app.register_blueprint(health.bp)
 
 
 def register_errorhandlers(app: Flask) -> None:
-    from openpositions import errors
+    from openpositions.web import errors
 
     errors.init_app(app)
 
 
 def register_commands(app: Flask) -> None:
-    from openpositions.inbox.cli import enquiries_cli, queue_cli
+    from openpositions.enquiries.cli import enquiries_cli, queue_cli
     from openpositions.positions.cli import positions_cli
 
     app.cli.add_command(positions_cli)

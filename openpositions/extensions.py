@@ -8,7 +8,7 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy.orm import DeclarativeBase
 
-from openpositions.mailer import Mailer
+from openpositions.enquiries.transport import Mailer
 
 
 class Base(DeclarativeBase):

@@ -3,8 +3,8 @@
 import sqlalchemy as sa
 from flask import Flask
 
+from openpositions.enquiries.models import Enquiry
 from openpositions.extensions import db
-from openpositions.inbox.models import Enquiry
 
 
 def stored_enquiries(app: Flask) -> list[Enquiry]:

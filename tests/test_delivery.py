@@ -11,9 +11,9 @@ from aiosmtpd.controller import Controller
 from flask import Flask
 from flask.testing import FlaskClient
 
-from openpositions.inbox.delivery import retry_delay
-from openpositions.inbox.queue import queue_lost_enquiries
-from openpositions.inbox.records import Submission, record_enquiry
+from openpositions.enquiries.accept import Submission, record_enquiry
+from openpositions.enquiries.delivery import retry_delay
+from openpositions.enquiries.queue import queue_lost_enquiries
 from tests.conftest import (
     PDF_BYTES,
     VALID_ENQUIRY,

@@ -6,7 +6,7 @@ from email.message import EmailMessage
 
 from aiosmtpd.controller import Controller
 
-from openpositions.devmail import PrintMail
+from devtools.mail_sink import PrintMail
 from tests.conftest import PDF_BYTES, free_port, wait_until
 
 

@@ -8,9 +8,9 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskCliRunner
 
+from openpositions.enquiries.accept import Submission, record_enquiry
+from openpositions.enquiries.models import Enquiry, utcnow
 from openpositions.extensions import db
-from openpositions.inbox.models import Enquiry, utcnow
-from openpositions.inbox.records import Submission, record_enquiry
 from tests.conftest import PDF_BYTES
 from tests.enquiry_helpers import queued_tasks, stored_enquiries
 

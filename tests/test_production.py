@@ -44,7 +44,7 @@ REFERENCE = re.compile(r"RS-[0-9A-Z]{4}-[0-9A-Z]{4}")
 # with the deployment's own environment (so the same configuration as the site and worker).
 SWEEP_SCRIPT = """
 from app import app
-from openpositions.inbox.queue import queue_lost_enquiries
+from openpositions.enquiries.queue import queue_lost_enquiries
 with app.app_context():
     print(queue_lost_enquiries())
 """

@@ -1,5 +1,1 @@
-"""The enquiry feature: the form that replaces the mailto: link."""
-
-from openpositions.enquiries.views import bp
-
-__all__ = ["bp"]
+"""The enquiry feature: the form that replaces the mailto: link, storing, mailing, delivery."""

@@ -14,8 +14,8 @@ from wtforms import BooleanField, EmailField, HiddenField, SelectField, StringFi
 from wtforms.validators import DataRequired, InputRequired, Length, StopValidation, ValidationError
 
 from openpositions.content import Content
+from openpositions.content.topics import enquiry_topics
 from openpositions.enquiries.spam import HONEYPOT_FIELD
-from openpositions.inbox.topics import enquiry_topics
 
 CV_MAX_BYTES = 10 * 1024 * 1024
 # Line and paragraph separators and control characters: in a name they could end a mail header.

@@ -13,18 +13,18 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from openpositions.content import current_content
-from openpositions.enquiries.forms import EnquiryForm
-from openpositions.enquiries.spam import filled_too_fast, form_started_token
-from openpositions.errors import minutes_until_retry
-from openpositions.extensions import db, limiter
-from openpositions.inbox.queue import delivery_queue
-from openpositions.inbox.records import (
+from openpositions.content.topics import topic_title
+from openpositions.enquiries.accept import (
     Submission,
     new_reference,
     recent_duplicate,
     record_enquiry,
 )
-from openpositions.inbox.topics import topic_title
+from openpositions.enquiries.forms import EnquiryForm
+from openpositions.enquiries.queue import delivery_queue
+from openpositions.enquiries.spam import filled_too_fast, form_started_token
+from openpositions.extensions import db, limiter
+from openpositions.web.errors import minutes_until_retry
 
 log = logging.getLogger(__name__)
 bp = Blueprint("enquiries", __name__, url_prefix="/enquiry")

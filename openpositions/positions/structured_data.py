@@ -3,7 +3,7 @@
 from typing import Any
 
 from openpositions.content import Position, Site
-from openpositions.urls import absolute_url
+from openpositions.web.urls import absolute_url
 
 
 def job_posting(position: Position, site: Site) -> dict[str, Any]:

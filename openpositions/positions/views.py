@@ -5,9 +5,9 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 
 from openpositions.content import current_content
-from openpositions.inbox.topics import FELLOWSHIP
-from openpositions.page_cache import cached_page
+from openpositions.content.topics import FELLOWSHIP
 from openpositions.positions.structured_data import job_posting
+from openpositions.web.page_cache import cached_page
 
 bp = Blueprint("positions", __name__)
 

@@ -13,10 +13,10 @@ from huey.api import TaskWrapper
 from huey.consumer import Consumer
 from huey.exceptions import RetryTask
 
+from openpositions.enquiries.delivery import attempt_delivery, lost_enquiries
+from openpositions.enquiries.models import Enquiry, utcnow
+from openpositions.enquiries.retention import purge_expired
 from openpositions.extensions import db
-from openpositions.inbox.delivery import attempt_delivery, lost_enquiries
-from openpositions.inbox.models import Enquiry, utcnow
-from openpositions.inbox.retention import purge_expired
 
 log = logging.getLogger(__name__)
 

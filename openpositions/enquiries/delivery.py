@@ -7,9 +7,9 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask import current_app
 
+from openpositions.enquiries.mails import acknowledgement_mail, professor_mail
+from openpositions.enquiries.models import FAILED, PENDING, SENT, Enquiry, utcnow
 from openpositions.extensions import db, mail
-from openpositions.inbox.mails import acknowledgement_mail, professor_mail
-from openpositions.inbox.models import FAILED, PENDING, SENT, Enquiry, utcnow
 
 log = logging.getLogger(__name__)
 

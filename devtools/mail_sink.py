@@ -1,6 +1,6 @@
 """A local mail sink for development: prints each message it receives, readably.
 
-Run by `make run` as `python -m aiosmtpd -n -l 127.0.0.1:8025 -c openpositions.devmail.PrintMail`.
+Run by `make run` as `python -m aiosmtpd -n -l 127.0.0.1:8025 -c devtools.mail_sink.PrintMail`.
 """
 
 import sys

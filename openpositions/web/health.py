@@ -6,9 +6,9 @@ import sqlalchemy as sa
 from flask import Blueprint, jsonify
 from werkzeug.wrappers import Response
 
+from openpositions.enquiries.queue import delivery_queue
 from openpositions.extensions import db
-from openpositions.inbox.queue import delivery_queue
-from openpositions.security import talisman
+from openpositions.web.security import talisman
 
 log = logging.getLogger(__name__)
 bp = Blueprint("health", __name__)

@@ -11,7 +11,7 @@ from flask_babel import format_date, get_locale
 from markupsafe import Markup
 
 from openpositions.content import current_content
-from openpositions.urls import absolute_url
+from openpositions.web.urls import absolute_url
 
 
 def init_app(app: Flask) -> None:

@@ -8,8 +8,8 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
+from openpositions.enquiries.models import Enquiry, utcnow
 from openpositions.extensions import db
-from openpositions.inbox.models import Enquiry, utcnow
 
 # Crockford's base32: no I, L, O or U, so a reference read aloud or retyped stays right.
 REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"

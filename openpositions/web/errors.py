@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from openpositions.extensions import limiter
-from openpositions.request_log import current_request_id
+from openpositions.web.request_log import current_request_id
 
 log = logging.getLogger(__name__)
 

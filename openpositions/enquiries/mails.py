@@ -10,8 +10,8 @@ from flask_babel import force_locale, gettext
 from flask_mail import Message
 
 from openpositions.content import current_content
-from openpositions.inbox.models import Enquiry
-from openpositions.inbox.topics import topic_title
+from openpositions.content.topics import topic_title
+from openpositions.enquiries.models import Enquiry
 
 
 def professor_address() -> str:

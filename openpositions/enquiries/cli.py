@@ -9,12 +9,12 @@ import sqlalchemy as sa
 from flask import current_app
 from flask.cli import AppGroup
 
+from openpositions.enquiries.accept import find_enquiry
+from openpositions.enquiries.delivery import mark_for_resend
+from openpositions.enquiries.models import FAILED, STATUSES, Enquiry
+from openpositions.enquiries.queue import delivery_queue
+from openpositions.enquiries.retention import purge_expired
 from openpositions.extensions import db
-from openpositions.inbox.delivery import mark_for_resend
-from openpositions.inbox.models import FAILED, STATUSES, Enquiry
-from openpositions.inbox.queue import delivery_queue
-from openpositions.inbox.records import find_enquiry
-from openpositions.inbox.retention import purge_expired
 
 enquiries_cli = AppGroup("enquiries", help="List, show, resend, export and purge enquiries.")
 queue_cli = AppGroup("queue", help="Run the delivery queue.")

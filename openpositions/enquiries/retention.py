@@ -6,8 +6,8 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask import current_app
 
+from openpositions.enquiries.models import Enquiry, utcnow
 from openpositions.extensions import db
-from openpositions.inbox.models import Enquiry, utcnow
 
 log = logging.getLogger(__name__)
 

@@ -19,7 +19,7 @@ def cached_page(
     The response carries a strong ETag and Cache-Control, and a matching If-None-Match gets a 304.
     """
     cache: dict[tuple[str, ...], tuple[bytes, str]] = current_app.extensions.setdefault(
-        "openpositions.page_cache", {}
+        "openpositions.web.page_cache", {}
     )
     # The path, not the query string: ?utm_source=... must neither miss nor flush the cache.
     # The host only matters where absolute links are taken from the request (no SITE_URL).

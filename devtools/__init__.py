@@ -1,0 +1,1 @@
+"""Tools for development only; `make run` starts the mail sink."""

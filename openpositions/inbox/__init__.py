@@ -1,1 +1,0 @@
-"""Domain code for enquiries: storing them, composing their mails, delivering, deleting."""

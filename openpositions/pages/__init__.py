@@ -1,0 +1,1 @@
+"""Pages that are neither positions nor the form: the privacy notice."""

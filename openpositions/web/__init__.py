@@ -1,0 +1,1 @@
+"""What every page goes through: security headers, request ids, templates, caching, errors."""
