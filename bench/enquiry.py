@@ -74,6 +74,7 @@ with app.app_context():
         submission = Submission(
             name=f"Applicant {number}",
             email=f"applicant{number}@example.org",
+            transport_email=f"applicant{number}@example.org",
             position_slug="general",
             position_title="General enquiry",
             message=message.format(number=number),

@@ -211,6 +211,7 @@ def test_an_enquiry_whose_queued_task_was_lost_is_found_and_delivered(
             Submission(
                 name="Lost Enquiry",
                 email="lost@example.org",
+                transport_email="lost@example.org",
                 position_slug="general",
                 position_title="General enquiry",
                 message="The process died before this was queued.",

@@ -23,6 +23,7 @@ def add_enquiry(app: Flask, name: str, age_days: float = 0, status: str = "pendi
             Submission(
                 name=name,
                 email=f"{name.lower()}@example.org",
+                transport_email=f"{name.lower()}@example.org",
                 position_slug="general",
                 position_title="General enquiry",
                 message=f"A message from {name}, long enough to be valid.",

@@ -1,15 +1,20 @@
-"""Recording enquiries: references, duplicates, and the stored row itself."""
+"""Accepting a validated submission: the duplicate check, the stored row, the queued delivery."""
 
 import hashlib
+import logging
 import secrets
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.exc import SQLAlchemyError
 
 from openpositions.enquiries.models import Enquiry, utcnow
+from openpositions.enquiries.queue import delivery_queue
 from openpositions.extensions import db
+
+log = logging.getLogger(__name__)
 
 # Crockford's base32: no I, L, O or U, so a reference read aloud or retyped stays right.
 REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -22,12 +27,42 @@ class Submission:
 
     name: str
     email: str
+    # The address as it travels: an internationalised domain in its ASCII form.
+    transport_email: str
     position_slug: str
     position_title: str
     message: str
     language: str
     cv_filename: str | None = None
     cv_data: bytes | None = None
+
+
+@dataclass(frozen=True)
+class Accepted:
+    enquiry: Enquiry
+    # False when the same enquiry had already come in: it was neither stored nor sent again.
+    is_new: bool
+
+
+class EnquiryNotStored(Exception):
+    """The database could not store the enquiry: it must not be confirmed."""
+
+
+def accept_submission(submission: Submission) -> Accepted:
+    """Store a submission (once) and queue its delivery; raise EnquiryNotStored if it cannot be."""
+    try:
+        duplicate = recent_duplicate(submission)
+        if duplicate is not None:
+            log.info("Enquiry %s submitted again; not sent twice", duplicate.reference)
+            return Accepted(duplicate, is_new=False)
+        enquiry = record_enquiry(submission)
+    except SQLAlchemyError as error:
+        db.session.rollback()
+        log.exception("Enquiry could not be stored")
+        raise EnquiryNotStored() from error
+    log.info("Enquiry %s received", enquiry.reference)
+    delivery_queue().enqueue(enquiry)
+    return Accepted(enquiry, is_new=True)
 
 
 def new_reference() -> str:
@@ -58,18 +93,10 @@ def recent_duplicate(submission: Submission) -> Enquiry | None:
 def record_enquiry(submission: Submission) -> Enquiry:
     """Store the enquiry and commit: once this returns, it cannot be lost."""
     enquiry = Enquiry(
+        **asdict(submission),
         reference=new_reference(),
-        name=submission.name,
-        email=submission.email,
-        position_slug=submission.position_slug,
-        position_title=submission.position_title,
-        message=submission.message,
-        language=submission.language,
         fingerprint=fingerprint(submission.email, submission.message),
-        cv_filename=submission.cv_filename,
         cv_size=len(submission.cv_data) if submission.cv_data else None,
-        cv_data=submission.cv_data,
-        next_attempt_at=utcnow(),
     )
     db.session.add(enquiry)
     db.session.commit()

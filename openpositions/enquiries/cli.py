@@ -10,9 +10,8 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from openpositions.enquiries.accept import find_enquiry
-from openpositions.enquiries.delivery import mark_for_resend
 from openpositions.enquiries.models import FAILED, STATUSES, Enquiry
-from openpositions.enquiries.queue import delivery_queue
+from openpositions.enquiries.queue import delivery_queue, requeue
 from openpositions.enquiries.retention import purge_expired
 from openpositions.extensions import db
 
@@ -63,10 +62,7 @@ def resend(reference: str | None, all_failed: bool) -> None:
         targets = list(db.session.scalars(sa.select(Enquiry).where(Enquiry.status == FAILED)))
     else:
         targets = [_existing(reference or "")]
-    queue = delivery_queue()
-    for enquiry in targets:
-        mark_for_resend(enquiry)
-        queued = queue.enqueue(enquiry)
+    for enquiry, queued in requeue(targets, fresh_attempts=True):
         click.echo(f"{enquiry.reference}: {'queued' if queued else 'pending (queue unreachable)'}")
     if not targets:
         click.echo("No failed enquiries.")

@@ -4,11 +4,11 @@ import logging
 import smtplib
 from datetime import timedelta
 
-import sqlalchemy as sa
 from flask import current_app
+from flask_mail import Message
 
 from openpositions.enquiries.mails import acknowledgement_mail, professor_mail
-from openpositions.enquiries.models import FAILED, PENDING, SENT, Enquiry, utcnow
+from openpositions.enquiries.models import Enquiry
 from openpositions.extensions import db, mail
 
 log = logging.getLogger(__name__)
@@ -20,7 +20,10 @@ class PermanentFailure(Exception):
 
 def attempt_delivery(enquiry_id: int) -> float | None:
     """Try once to send an enquiry's mails; return seconds to the next try, or None if done."""
-    if not claim(enquiry_id):
+    lease = timedelta(seconds=current_app.config["ENQUIRY_DELIVERY_LEASE"])
+    claimed = Enquiry.claim(enquiry_id, lease)
+    db.session.commit()
+    if not claimed:
         return None  # Purged, delivered, or being sent right now by another copy of this task.
     enquiry = db.session.get(Enquiry, enquiry_id)
     if enquiry is None:
@@ -28,59 +31,37 @@ def attempt_delivery(enquiry_id: int) -> float | None:
     try:
         send_pending_mails(enquiry)
     except PermanentFailure as refusal:
-        return _give_up(enquiry, describe(refusal.__cause__))
+        give_up(enquiry, describe(refusal.__cause__))
+        return None
     except (smtplib.SMTPException, OSError) as error:
-        return _retry_later(enquiry, describe(error))
+        return retry_later(enquiry, describe(error))
     except Exception as error:  # A bug or bad data must not leave the enquiry stuck: retry.
         log.exception("Enquiry %s: unexpected error while sending", enquiry.reference)
-        return _retry_later(enquiry, describe(error))
-    enquiry.status = SENT
-    enquiry.sent_at = utcnow()
-    enquiry.next_attempt_at = None
-    enquiry.claimed_until = None
+        return retry_later(enquiry, describe(error))
+    enquiry.mark_sent()
     db.session.commit()
     log.info("Enquiry %s sent after %d attempt(s)", enquiry.reference, enquiry.attempts)
     return None
-
-
-def claim(enquiry_id: int) -> bool:
-    """Atomically take a pending enquiry for one attempt; False if it is not ours to send."""
-    now = utcnow()
-    lease = timedelta(seconds=current_app.config["ENQUIRY_DELIVERY_LEASE"])
-    taken = db.session.execute(
-        sa.update(Enquiry)
-        .where(Enquiry.id == enquiry_id, Enquiry.status == PENDING)
-        .where(sa.or_(Enquiry.claimed_until.is_(None), Enquiry.claimed_until < now))
-        .values(
-            claimed_until=now + lease,
-            attempts=Enquiry.attempts + 1,
-            last_attempt_at=now,
-            # The sweep takes an enquiry for lost only once this attempt's claim has run out.
-            next_attempt_at=now + lease,
-        )
-    )
-    db.session.commit()
-    return taken.rowcount == 1
 
 
 def send_pending_mails(enquiry: Enquiry) -> None:
     """Send whichever of the two mails has not gone yet, recording each as it goes."""
     if enquiry.notified_at is None:
         _send(professor_mail(enquiry))
-        enquiry.notified_at = utcnow()
+        enquiry.mark_professor_notified()
         db.session.commit()
     if current_app.config["ENQUIRY_ACKNOWLEDGE"] and enquiry.acknowledged_at is None:
         try:
             _send(acknowledgement_mail(enquiry))
         except PermanentFailure as refusal:
             # The professor has the enquiry; a refused receipt must not hold it back.
-            enquiry.last_error = f"acknowledgement refused: {describe(refusal.__cause__)}"
+            enquiry.note_error(f"acknowledgement refused: {describe(refusal.__cause__)}")
             log.warning("Enquiry %s: acknowledgement refused", enquiry.reference)
             return
-        enquiry.acknowledged_at = utcnow()
+        enquiry.mark_acknowledged()
 
 
-def _send(message: object) -> None:
+def _send(message: Message) -> None:
     try:
         mail.send(message)
     except smtplib.SMTPRecipientsRefused as error:
@@ -113,14 +94,14 @@ def retry_delay(attempts: int) -> float:
     return float(min(delay, config["ENQUIRY_RETRY_MAX_DELAY"]))
 
 
-def _retry_later(enquiry: Enquiry, error: str) -> float | None:
+def retry_later(enquiry: Enquiry, error: str) -> float | None:
+    """Schedule the next attempt, or give up once ENQUIRY_RETRY_FOR has been spent."""
     delay = retry_delay(enquiry.attempts)
     waited = sum(retry_delay(attempt) for attempt in range(1, enquiry.attempts + 1))
     if waited > current_app.config["ENQUIRY_RETRY_FOR"]:
-        return _give_up(enquiry, f"still failing after {enquiry.attempts} attempts: {error}")
-    enquiry.last_error = error
-    enquiry.next_attempt_at = utcnow() + timedelta(seconds=delay)
-    enquiry.claimed_until = None
+        give_up(enquiry, f"still failing after {enquiry.attempts} attempts: {error}")
+        return None
+    enquiry.schedule_retry(error, delay)
     db.session.commit()
     log.warning(
         "Enquiry %s not sent (attempt %d): %s; next try in %ds",
@@ -129,35 +110,10 @@ def _retry_later(enquiry: Enquiry, error: str) -> float | None:
     return delay
 
 
-def _give_up(enquiry: Enquiry, error: str) -> None:
-    enquiry.status = FAILED
-    enquiry.last_error = error
-    enquiry.next_attempt_at = None
-    enquiry.claimed_until = None
+def give_up(enquiry: Enquiry, error: str) -> None:
+    enquiry.fail(error)
     db.session.commit()
     log.error(
         "Enquiry %s FAILED after %d attempt(s): %s. Resend with: flask enquiries resend %s",
         enquiry.reference, enquiry.attempts, error, enquiry.reference,
     )  # fmt: skip
-    return None
-
-
-def lost_enquiries() -> list[Enquiry]:
-    """Pending enquiries whose next try is long overdue: their queued task was lost."""
-    grace = timedelta(seconds=current_app.config["ENQUIRY_SWEEP_GRACE"])
-    query = (
-        sa.select(Enquiry)
-        .where(Enquiry.status == PENDING)
-        .where(Enquiry.next_attempt_at < utcnow() - grace)
-        .order_by(Enquiry.id)
-    )
-    return list(db.session.scalars(query))
-
-
-def mark_for_resend(enquiry: Enquiry) -> None:
-    """Put a failed (or stuck) enquiry back to pending for another round of attempts."""
-    enquiry.status = PENDING
-    enquiry.attempts = 0
-    enquiry.claimed_until = None
-    enquiry.next_attempt_at = utcnow()
-    db.session.commit()

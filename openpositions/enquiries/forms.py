@@ -15,6 +15,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, StopValidati
 
 from openpositions.content import Content
 from openpositions.content.topics import enquiry_topics
+from openpositions.enquiries.accept import Submission
 from openpositions.enquiries.spam import HONEYPOT_FIELD
 
 CV_MAX_BYTES = 10 * 1024 * 1024
@@ -67,6 +68,7 @@ def email_address(form: FlaskForm, field: Any) -> None:
             _l("Enter an email address in the correct format, like name@example.com")
         ) from None
     field.data = result.normalized
+    form.transport_email = result.ascii_email or result.normalized
 
 
 def pdf_file(form: FlaskForm, field: Any) -> None:
@@ -133,6 +135,7 @@ class EnquiryForm(FlaskForm):
 
     cv_bytes: bytes | None = None
     cv_filename: str | None = None
+    transport_email: str = ""
 
     def __init__(self, *args: Any, content: Content, **kwargs: Any) -> None:
         # Only form fields and files: Flask-WTF would also read a JSON body, and fail on a bad one.
@@ -145,8 +148,19 @@ class EnquiryForm(FlaskForm):
         if field.data not in {value for value, _ in self.position.choices if value}:
             raise ValidationError(_l("Choose what your enquiry is about"))
 
-    def position_title(self) -> str:
-        return dict(self.position.choices)[self.position.data]
+    def submission(self, language: str) -> Submission:
+        """What the applicant sent, once the form has validated."""
+        return Submission(
+            name=self.name.data,
+            email=self.email.data,
+            transport_email=self.transport_email,
+            position_slug=self.position.data,
+            position_title=dict(self.position.choices)[self.position.data],
+            message=self.message.data,
+            language=language,
+            cv_filename=self.cv_filename,
+            cv_data=self.cv_bytes,
+        )
 
     def is_honeypot_filled(self) -> bool:
         return bool(getattr(self, HONEYPOT_FIELD).data)

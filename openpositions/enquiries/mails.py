@@ -4,7 +4,6 @@ import re
 import unicodedata
 from email.utils import parseaddr
 
-from email_validator import validate_email
 from flask import current_app, render_template
 from flask_babel import force_locale, gettext
 from flask_mail import Message
@@ -17,11 +16,6 @@ from openpositions.enquiries.models import Enquiry
 def professor_address() -> str:
     """Where enquiries go: the configured recipient, else the site's contact person."""
     return current_app.config["ENQUIRY_RECIPIENT"] or current_content().site.contact.email
-
-
-def transport_address(email: str) -> str:
-    """The address as it travels: an internationalised domain in its ASCII (IDNA) form."""
-    return validate_email(email, check_deliverability=False, allow_smtputf8=False).ascii_email
 
 
 # Address punctuation, and the = and ? of RFC 2047 encoded words ("=?utf-8?q?...?=").
@@ -67,7 +61,7 @@ def professor_mail(enquiry: Enquiry) -> Message:
         message = Message(
             subject=subject,
             recipients=[professor_address()],
-            reply_to=(display_name(enquiry.name), transport_address(enquiry.email)),
+            reply_to=(display_name(enquiry.name), enquiry.transport_email),
             body=render_template("email/professor.txt", **context),
             html=render_template("email/professor.html", **context),
         )
@@ -83,7 +77,7 @@ def acknowledgement_mail(enquiry: Enquiry) -> Message:
         context = {"enquiry": enquiry, "site": current_content().site}
         message = Message(
             subject=gettext("We received your enquiry %(reference)s", reference=enquiry.reference),
-            recipients=[transport_address(enquiry.email)],
+            recipients=[enquiry.transport_email],
             body=render_template("email/acknowledgement.txt", **context),
             html=render_template("email/acknowledgement.html", **context),
         )

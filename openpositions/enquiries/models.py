@@ -1,23 +1,30 @@
-"""Stored enquiries and the state of their delivery."""
+"""Stored enquiries and the state of their delivery, changed only through the model's methods."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, deferred, mapped_column
 
-from openpositions.extensions import db
+from openpositions.extensions import Base, db
 
 PENDING = "pending"
 SENT = "sent"
 FAILED = "failed"
 STATUSES = (PENDING, SENT, FAILED)
 
+if TYPE_CHECKING:
+    # Flask-SQLAlchemy builds db.Model from Base at run time; to the type checker it is Base.
+    Model = Base
+else:
+    Model = db.Model
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-class Enquiry(db.Model):  # type: ignore[name-defined,misc]
+class Enquiry(Model):
     """One applicant's enquiry, kept until delivered and for the retention period after."""
 
     __tablename__ = "enquiry"
@@ -27,7 +34,10 @@ class Enquiry(db.Model):  # type: ignore[name-defined,misc]
     # Times are naive UTC throughout: SQLite keeps no zone.
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     name: Mapped[str] = mapped_column(sa.String(100))
+    # As the applicant typed it (normalised), and as it travels: an internationalised domain
+    # in its ASCII form.
     email: Mapped[str] = mapped_column(sa.String(320))
+    transport_email: Mapped[str] = mapped_column(sa.String(320))
     position_slug: Mapped[str] = mapped_column(sa.String(100))
     # The title as the applicant saw it, in case the position file changes later.
     position_title: Mapped[str] = mapped_column(sa.String(300))
@@ -39,12 +49,13 @@ class Enquiry(db.Model):  # type: ignore[name-defined,misc]
     cv_size: Mapped[int | None]
     cv_data: Mapped[bytes | None] = deferred(mapped_column(sa.LargeBinary))
 
+    # The delivery state: written by the methods below and by nothing else.
     status: Mapped[str] = mapped_column(sa.String(10), default=PENDING, index=True)
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(sa.Text)
     last_attempt_at: Mapped[datetime | None]
     # When the queue is next expected to try; a pending enquiry long past it was lost.
-    next_attempt_at: Mapped[datetime | None] = mapped_column(index=True)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(index=True, default=utcnow)
     # Set while one worker is sending, so that a second copy of the task does not send too;
     # if that worker dies, the claim runs out and another may try.
     claimed_until: Mapped[datetime | None]
@@ -54,3 +65,62 @@ class Enquiry(db.Model):  # type: ignore[name-defined,misc]
 
     def __repr__(self) -> str:
         return f"<Enquiry {self.reference} {self.status}>"
+
+    @classmethod
+    def claim(cls, enquiry_id: int, lease: timedelta) -> bool:
+        """Atomically take a pending enquiry for one attempt; False if it is not ours to send.
+
+        One UPDATE, so that two workers holding copies of the same task cannot both win.
+        """
+        now = utcnow()
+        taken = db.session.execute(
+            sa.update(cls)
+            .where(cls.id == enquiry_id, cls.status == PENDING)
+            .where(sa.or_(cls.claimed_until.is_(None), cls.claimed_until < now))
+            .values(
+                claimed_until=now + lease,
+                attempts=cls.attempts + 1,
+                last_attempt_at=now,
+                # The sweep takes an enquiry for lost only once this attempt's claim has run out.
+                next_attempt_at=now + lease,
+            )
+        )
+        return bool(taken.rowcount == 1)  # type: ignore[attr-defined]  # a CursorResult here
+
+    def mark_professor_notified(self) -> None:
+        self.notified_at = utcnow()
+
+    def mark_acknowledged(self) -> None:
+        self.acknowledged_at = utcnow()
+
+    def note_error(self, error: str) -> None:
+        """Record a problem that does not hold the delivery back (a refused receipt)."""
+        self.last_error = error
+
+    def mark_sent(self) -> None:
+        self.status = SENT
+        self.sent_at = utcnow()
+        self.next_attempt_at = None
+        self.claimed_until = None
+
+    def schedule_retry(self, error: str, delay: float) -> None:
+        self.last_error = error
+        self.next_attempt_at = utcnow() + timedelta(seconds=delay)
+        self.claimed_until = None
+
+    def fail(self, error: str) -> None:
+        self.status = FAILED
+        self.last_error = error
+        self.next_attempt_at = None
+        self.claimed_until = None
+
+    def make_due(self) -> None:
+        """Pending and due now, as when its queued task was lost."""
+        self.status = PENDING
+        self.claimed_until = None
+        self.next_attempt_at = utcnow()
+
+    def reset_for_resend(self) -> None:
+        """Due now with a fresh round of attempts, as when the operator resends it."""
+        self.make_due()
+        self.attempts = 0

@@ -3,18 +3,21 @@
 import atexit
 import logging
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 import redis
+import sqlalchemy as sa
 from flask import Flask, current_app
 from huey import Huey, RedisHuey, SqliteHuey, crontab
 from huey.api import TaskWrapper
 from huey.consumer import Consumer
 from huey.exceptions import RetryTask
 
-from openpositions.enquiries.delivery import attempt_delivery, lost_enquiries
-from openpositions.enquiries.models import Enquiry, utcnow
+from openpositions.enquiries.delivery import attempt_delivery
+from openpositions.enquiries.models import PENDING, Enquiry, utcnow
 from openpositions.enquiries.retention import purge_expired
 from openpositions.extensions import db
 
@@ -127,13 +130,40 @@ def delivery_queue() -> DeliveryQueue:
     return current_app.extensions["openpositions.queue"]
 
 
+def lost_enquiries() -> list[Enquiry]:
+    """Pending enquiries whose next try is long overdue: their queued task was lost."""
+    grace = timedelta(seconds=current_app.config["ENQUIRY_SWEEP_GRACE"])
+    query = (
+        sa.select(Enquiry)
+        .where(Enquiry.status == PENDING)
+        .where(Enquiry.next_attempt_at < utcnow() - grace)
+        .order_by(Enquiry.id)
+    )
+    return list(db.session.scalars(query))
+
+
+def requeue(enquiries: Iterable[Enquiry], *, fresh_attempts: bool) -> list[tuple[Enquiry, bool]]:
+    """Make each enquiry due now and queue it; (enquiry, queued) pairs.
+
+    `fresh_attempts` gives it a new round of retries, as an operator's resend does; the sweep
+    keeps the count, so a task that keeps getting lost still gives up in time.
+    """
+    queue = delivery_queue()
+    results = []
+    for enquiry in enquiries:
+        if fresh_attempts:
+            enquiry.reset_for_resend()
+        else:
+            enquiry.make_due()
+        db.session.commit()
+        results.append((enquiry, queue.enqueue(enquiry)))
+    return results
+
+
 def queue_lost_enquiries() -> int:
     """Queue again every pending enquiry whose delivery was lost; return how many."""
-    queue = delivery_queue()
     lost = lost_enquiries()
-    for enquiry in lost:
-        enquiry.next_attempt_at = utcnow()
-        db.session.commit()
-        if queue.enqueue(enquiry):
+    for enquiry, queued in requeue(lost, fresh_attempts=False):
+        if queued:
             log.warning("Enquiry %s had no queued delivery; queued again", enquiry.reference)
     return len(lost)

@@ -8,22 +8,15 @@ from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from openpositions.content import current_content
 from openpositions.content.topics import topic_title
-from openpositions.enquiries.accept import (
-    Submission,
-    new_reference,
-    recent_duplicate,
-    record_enquiry,
-)
+from openpositions.enquiries.accept import EnquiryNotStored, accept_submission, new_reference
 from openpositions.enquiries.forms import EnquiryForm
-from openpositions.enquiries.queue import delivery_queue
 from openpositions.enquiries.spam import filled_too_fast, form_started_token
-from openpositions.extensions import db, limiter
+from openpositions.extensions import limiter
 from openpositions.web.errors import minutes_until_retry
 
 log = logging.getLogger(__name__)
@@ -49,34 +42,16 @@ def form() -> Response | tuple[str, int]:
         return confirm(new_reference(), form.position.data)
     if not form.validate():
         return render_form(form, status=422)
-    submission = Submission(
-        name=form.name.data,
-        email=form.email.data,
-        position_slug=form.position.data,
-        position_title=form.position_title(),
-        message=form.message.data,
-        language=str(get_locale()),
-        cv_filename=form.cv_filename,
-        cv_data=form.cv_bytes,
-    )
     try:
-        duplicate = recent_duplicate(submission)
-        if duplicate is not None:
-            log.info("Enquiry %s submitted again; not sent twice", duplicate.reference)
-            return confirm(duplicate.reference, duplicate.position_slug)
-        enquiry = record_enquiry(submission)
-    except SQLAlchemyError:
+        accepted = accept_submission(form.submission(language=str(get_locale())))
+    except EnquiryNotStored:
         # Not stored, so not confirmed: the applicant keeps the text and can send it again.
-        db.session.rollback()
-        log.exception("Enquiry could not be stored")
         notice = _(
             "We could not save your enquiry just now, so it was not sent. "
             "Please send it again in a few minutes."
         )
         return render_form(form, status=503, notices=[notice])
-    log.info("Enquiry %s received", enquiry.reference)
-    delivery_queue().enqueue(enquiry)
-    return confirm(enquiry.reference, enquiry.position_slug)
+    return confirm(accepted.enquiry.reference, accepted.enquiry.position_slug)
 
 
 def render_form(
