@@ -45,6 +45,7 @@ run: $(STAMP) $(CATALOGUES)
 test: $(STAMP) $(CATALOGUES)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
 # Serves the site as in production: gunicorn with gunicorn.conf.py, settings from FLASK_*.
@@ -54,6 +55,7 @@ serve: install
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 format: $(STAMP)
 	$(BIN)/ruff check --fix .

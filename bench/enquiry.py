@@ -62,7 +62,8 @@ ENQUEUE = """
 import logging, sys
 from openpositions import create_app
 from openpositions.extensions import db
-from openpositions.enquiries.accept import Submission, record_enquiry
+from openpositions.enquiries.accept import record_enquiry
+from openpositions.enquiries.models import Enquiry
 
 count, message = int(sys.argv[1]), sys.argv[2]
 app = create_app()
@@ -71,7 +72,7 @@ queue = app.extensions["openpositions.queue"]
 failed = 0
 with app.app_context():
     for number in range(count):
-        submission = Submission(
+        submission = Enquiry(
             name=f"Applicant {number}",
             email=f"applicant{number}@example.org",
             transport_email=f"applicant{number}@example.org",

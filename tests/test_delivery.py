@@ -11,8 +11,9 @@ from aiosmtpd.controller import Controller
 from flask import Flask
 from flask.testing import FlaskClient
 
-from openpositions.enquiries.accept import Submission, record_enquiry
+from openpositions.enquiries.accept import record_enquiry
 from openpositions.enquiries.delivery import retry_delay
+from openpositions.enquiries.models import Enquiry
 from openpositions.enquiries.queue import queue_lost_enquiries
 from tests.conftest import (
     PDF_BYTES,
@@ -208,7 +209,7 @@ def test_an_enquiry_whose_queued_task_was_lost_is_found_and_delivered(
 ) -> None:
     with app.app_context():
         enquiry = record_enquiry(
-            Submission(
+            Enquiry(
                 name="Lost Enquiry",
                 email="lost@example.org",
                 transport_email="lost@example.org",

@@ -8,7 +8,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskCliRunner
 
-from openpositions.enquiries.accept import Submission, record_enquiry
+from openpositions.enquiries.accept import record_enquiry
 from openpositions.enquiries.models import Enquiry, utcnow
 from openpositions.extensions import db
 from tests.conftest import PDF_BYTES
@@ -20,7 +20,7 @@ pytestmark = pytest.mark.database
 def add_enquiry(app: Flask, name: str, age_days: float = 0, status: str = "pending") -> str:
     with app.app_context():
         enquiry = record_enquiry(
-            Submission(
+            Enquiry(
                 name=name,
                 email=f"{name.lower()}@example.org",
                 transport_email=f"{name.lower()}@example.org",

@@ -1,15 +1,21 @@
 """Reading content files: YAML and front matter, and typed fields whose errors name the field."""
 
+import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
 import frontmatter
 import yaml
 from frontmatter.default_handlers import YAMLHandler
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+R = TypeVar("R", bound="DataclassInstance")
 
 
 class ContentLoader(yaml.SafeLoader):
@@ -99,6 +105,11 @@ class Fields:
                 raise Invalid(self.name(key), f"{value!r} is not a web address (https://...)")
         return value
 
+    def required_date(self, key: str) -> date:
+        value = self.date(key)
+        assert value is not None  # raw() has raised for a missing required value.
+        return value
+
     def date(self, key: str, required: bool = True, hint: str = "") -> date | None:
         value = self.raw(key, required)
         if value is None:
@@ -122,6 +133,15 @@ class Fields:
         if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
             raise Invalid(self.name(key), "must be a list of texts")
         return tuple(v.strip() for v in value)
+
+    def record(self, kind: type[R], **given: Any) -> R:
+        """A dataclass whose other fields are texts of the same names (URLs where named so)."""
+        values = {
+            item.name: self.url(item.name) if item.name.endswith("url") else self.text(item.name)
+            for item in dataclasses.fields(kind)
+            if item.name not in given
+        }
+        return kind(**values, **given)
 
     def mapping(self, key: str) -> "Fields":
         value = self.raw(key, required=True)

@@ -3,13 +3,16 @@
 import hashlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from openpositions.content.fields import Fields, Invalid, read_yaml
 from openpositions.content.models import Content, Position, Site
 from openpositions.content.positions import load_position, load_translation
 from openpositions.content.site import SLUG, load_site
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -44,14 +47,15 @@ def load_content(
     shown = _display(display_root)
     problems: list[Problem] = []
     site_file = content_dir / "site.yaml"
-    site_data = _collect(problems, shown(site_file), lambda: read_yaml(site_file))
-    sites = {}
+    site_data = _collect(problems, shown(site_file), partial(read_yaml, site_file))
+    sites: dict[str, Site] = {}
     if site_data is not None:
         for language in languages:
             fields = Fields(site_data, language=language, languages=languages)
-            sites[language] = _collect(problems, shown(site_file), lambda f=fields: load_site(f))
-            if sites[language] is None:
+            site = _collect(problems, shown(site_file), partial(load_site, fields))
+            if site is None:
                 break  # The same mistake would be reported once per language.
+            sites[language] = site
     english_site = sites.get("en")
     positions = _load_positions(content_dir, english_site, shown, problems)
     translations = _load_translations(content_dir, positions, languages, shown, problems)
@@ -88,7 +92,7 @@ def _load_positions(
     for path in _position_files(content_dir):
         if "." in path.stem:
             continue  # A translation: read once every position is known.
-        position = _collect(problems, shown(path), lambda p=path: load_position(p, site))
+        position = _collect(problems, shown(path), partial(load_position, path, site))
         if position is None:
             continue
         if position.slug in slugs:
@@ -127,7 +131,7 @@ def _load_translations(
             message = f"translates {slug}.md, which does not exist; name it after its position"
             problems.append(Problem(shown(path), "file name", message))
         else:
-            texts = _collect(problems, shown(path), lambda p=path: load_translation(p))
+            texts = _collect(problems, shown(path), partial(load_translation, path))
             if texts is not None:
                 translations[language][slug] = texts
     return translations
@@ -160,7 +164,7 @@ def _display(root: Path | None) -> Callable[[Path], str]:
     return shown
 
 
-def _collect(problems: list[Problem], shown: str, load: Callable[[], Any]) -> Any:
+def _collect(problems: list[Problem], shown: str, load: Callable[[], T]) -> T | None:
     try:
         return load()
     except Invalid as invalid:

@@ -31,7 +31,7 @@ def load_position(path: Path, site: Site | None) -> Position:
     if site is not None and category not in categories:
         raise Invalid("category", f"{category!r} is not one of: {', '.join(categories)}")
     status = fields.choice("status", STATUSES)
-    date_posted = fields.date("date_posted")
+    date_posted = fields.required_date("date_posted")
     if fields.raw("deadline", required=False) in (None, OPEN_UNTIL_FILLED):
         deadline = None
     else:

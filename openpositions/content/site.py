@@ -19,8 +19,6 @@ SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 def load_site(fields: Fields) -> Site:
     """The site as written in site.yaml, its texts in the language `fields` picks."""
     group = fields.mapping("group")
-    address = group.mapping("address")
-    contact = fields.mapping("contact")
     categories = tuple(
         Category(
             key=slug_field(c, "key"),
@@ -33,28 +31,8 @@ def load_site(fields: Fields) -> Site:
     if not categories:
         raise Invalid("categories", "is missing; list at least one category")
     return Site(
-        group=Group(
-            name=group.text("name"),
-            url=group.url("url"),
-            project=group.text("project"),
-            project_url=group.url("project_url"),
-            faculty=group.text("faculty"),
-            university=group.text("university"),
-            university_url=group.url("university_url"),
-            address=Address(
-                street=address.text("street"),
-                postal_code=address.text("postal_code"),
-                city=address.text("city"),
-                country_code=address.text("country_code"),
-                country=address.text("country"),
-            ),
-        ),
-        contact=Contact(
-            name=contact.text("name"),
-            title=contact.text("title"),
-            email=contact.text("email"),
-            response_time=contact.text("response_time"),
-        ),
+        group=group.record(Group, address=group.mapping("address").record(Address)),
+        contact=fields.mapping("contact").record(Contact),
         categories=categories,
         funding_intro=fields.text("funding_intro", required=False),
         funding_programmes=tuple(

@@ -1,10 +1,10 @@
-"""Accepting a validated submission: the duplicate check, the stored row, the queued delivery."""
+"""Accepting a validated enquiry: the duplicate check, the stored row, the queued delivery."""
 
 import hashlib
 import logging
 import secrets
 import unicodedata
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -22,22 +22,6 @@ DUPLICATE_WINDOW = timedelta(minutes=10)
 
 
 @dataclass(frozen=True)
-class Submission:
-    """What an applicant sent, already validated."""
-
-    name: str
-    email: str
-    # The address as it travels: an internationalised domain in its ASCII form.
-    transport_email: str
-    position_slug: str
-    position_title: str
-    message: str
-    language: str
-    cv_filename: str | None = None
-    cv_data: bytes | None = None
-
-
-@dataclass(frozen=True)
 class Accepted:
     enquiry: Enquiry
     # False when the same enquiry had already come in: it was neither stored nor sent again.
@@ -48,14 +32,17 @@ class EnquiryNotStored(Exception):
     """The database could not store the enquiry: it must not be confirmed."""
 
 
-def accept_submission(submission: Submission) -> Accepted:
-    """Store a submission (once) and queue its delivery; raise EnquiryNotStored if it cannot be."""
+def accept_enquiry(enquiry: Enquiry) -> Accepted:
+    """Store a new, validated enquiry (once) and queue its delivery.
+
+    Raises EnquiryNotStored if the database cannot store it.
+    """
     try:
-        duplicate = recent_duplicate(submission)
+        duplicate = recent_duplicate(enquiry)
         if duplicate is not None:
             log.info("Enquiry %s submitted again; not sent twice", duplicate.reference)
             return Accepted(duplicate, is_new=False)
-        enquiry = record_enquiry(submission)
+        record_enquiry(enquiry)
     except SQLAlchemyError as error:
         db.session.rollback()
         log.exception("Enquiry could not be stored")
@@ -77,12 +64,12 @@ def fingerprint(email: str, message: str) -> str:
     return hashlib.sha256(f"{email.casefold()}\0{normal}".encode()).hexdigest()
 
 
-def recent_duplicate(submission: Submission) -> Enquiry | None:
+def recent_duplicate(enquiry: Enquiry) -> Enquiry | None:
     """The enquiry with the same email and message received in the last ten minutes, if any."""
     since = utcnow() - DUPLICATE_WINDOW
     query = (
         sa.select(Enquiry)
-        .where(Enquiry.fingerprint == fingerprint(submission.email, submission.message))
+        .where(Enquiry.fingerprint == fingerprint(enquiry.email, enquiry.message))
         .where(Enquiry.created_at >= since)
         .order_by(Enquiry.created_at.desc())
         .limit(1)
@@ -90,14 +77,11 @@ def recent_duplicate(submission: Submission) -> Enquiry | None:
     return db.session.scalars(query).first()
 
 
-def record_enquiry(submission: Submission) -> Enquiry:
-    """Store the enquiry and commit: once this returns, it cannot be lost."""
-    enquiry = Enquiry(
-        **asdict(submission),
-        reference=new_reference(),
-        fingerprint=fingerprint(submission.email, submission.message),
-        cv_size=len(submission.cv_data) if submission.cv_data else None,
-    )
+def record_enquiry(enquiry: Enquiry) -> Enquiry:
+    """Give a new enquiry its reference and store it: once this returns, it cannot be lost."""
+    enquiry.reference = new_reference()
+    enquiry.fingerprint = fingerprint(enquiry.email, enquiry.message)
+    enquiry.cv_size = len(enquiry.cv_data) if enquiry.cv_data else None
     db.session.add(enquiry)
     db.session.commit()
     return enquiry

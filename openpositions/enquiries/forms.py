@@ -15,7 +15,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, StopValidati
 
 from openpositions.content import Content
 from openpositions.content.topics import enquiry_topics
-from openpositions.enquiries.accept import Submission
+from openpositions.enquiries.models import Enquiry
 from openpositions.enquiries.spam import HONEYPOT_FIELD
 
 CV_MAX_BYTES = 10 * 1024 * 1024
@@ -140,23 +140,26 @@ class EnquiryForm(FlaskForm):
     def __init__(self, *args: Any, content: Content, **kwargs: Any) -> None:
         # Only form fields and files: Flask-WTF would also read a JSON body, and fail on a bad one.
         if request.method == "POST":
-            kwargs.setdefault("formdata", CombinedMultiDict((request.files, request.form)))
+            formdata: CombinedMultiDict[str, Any] = CombinedMultiDict((request.files, request.form))
+            kwargs.setdefault("formdata", formdata)
         super().__init__(*args, **kwargs)
-        self.position.choices = [("", str(_l("Choose one")))] + enquiry_topics(content)
+        # Offered at this moment: validated against these, not a list fixed at import.
+        self.topics = dict(enquiry_topics(content))
+        self.position.choices = [("", str(_l("Choose one"))), *self.topics.items()]
 
     def validate_position(self, field: Any) -> None:
-        if field.data not in {value for value, _ in self.position.choices if value}:
+        if field.data not in self.topics:
             raise ValidationError(_l("Choose what your enquiry is about"))
 
-    def submission(self, language: str) -> Submission:
-        """What the applicant sent, once the form has validated."""
-        return Submission(
-            name=self.name.data,
-            email=self.email.data,
+    def enquiry(self, language: str) -> Enquiry:
+        """What the applicant sent, as a new enquiry, once the form has validated."""
+        return Enquiry(
+            name=str(self.name.data),
+            email=str(self.email.data),
             transport_email=self.transport_email,
             position_slug=self.position.data,
-            position_title=dict(self.position.choices)[self.position.data],
-            message=self.message.data,
+            position_title=self.topics[self.position.data],
+            message=str(self.message.data),
             language=language,
             cv_filename=self.cv_filename,
             cv_data=self.cv_bytes,

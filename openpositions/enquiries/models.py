@@ -1,7 +1,7 @@
 """Stored enquiries and the state of their delivery, changed only through the model's methods."""
 
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, deferred, mapped_column
@@ -18,6 +18,11 @@ if TYPE_CHECKING:
     Model = Base
 else:
     Model = db.Model
+
+
+def rows_affected(result: sa.Result[Any]) -> int:
+    """How many rows an UPDATE or DELETE changed (its result is a CursorResult, typed Result)."""
+    return int(cast("sa.CursorResult[Any]", result).rowcount or 0)
 
 
 def utcnow() -> datetime:
@@ -85,7 +90,7 @@ class Enquiry(Model):
                 next_attempt_at=now + lease,
             )
         )
-        return bool(taken.rowcount == 1)  # type: ignore[attr-defined]  # a CursorResult here
+        return rows_affected(taken) == 1
 
     def mark_professor_notified(self) -> None:
         self.notified_at = utcnow()

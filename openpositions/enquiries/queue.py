@@ -127,7 +127,8 @@ def init_app(app: Flask) -> DeliveryQueue:
 
 
 def delivery_queue() -> DeliveryQueue:
-    return current_app.extensions["openpositions.queue"]
+    queue: DeliveryQueue = current_app.extensions["openpositions.queue"]
+    return queue
 
 
 def lost_enquiries() -> list[Enquiry]:

@@ -6,7 +6,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask import current_app
 
-from openpositions.enquiries.models import Enquiry, utcnow
+from openpositions.enquiries.models import Enquiry, rows_affected, utcnow
 from openpositions.extensions import db
 
 log = logging.getLogger(__name__)
@@ -19,6 +19,6 @@ def purge_expired(days: int | None = None) -> int:
     cutoff = utcnow() - timedelta(days=days)
     result = db.session.execute(sa.delete(Enquiry).where(Enquiry.created_at < cutoff))
     db.session.commit()
-    count = result.rowcount or 0
+    count = rows_affected(result)
     log.info("Purged %d enquiries received before %s", count, cutoff.date().isoformat())
     return count

@@ -19,7 +19,7 @@ def form_started_token() -> str:
 
 def filled_too_fast(token: str | None) -> bool:
     """Whether the form came back sooner than a person could fill it (or without its token)."""
-    minimum = current_app.config["ENQUIRY_MIN_SECONDS"]
+    minimum: float = current_app.config["ENQUIRY_MIN_SECONDS"]
     if not minimum:
         return False
     try:

@@ -10,6 +10,7 @@ class TimeoutConnection(Connection):
     """Flask-Mail's connection, opened with a socket timeout (Flask-Mail sets none)."""
 
     def __init__(self, settings: _Mail, timeout: float) -> None:
+        # Flask-Mail itself hands its _Mail state to Connection; its hint says Mail.
         super().__init__(settings)  # type: ignore[arg-type]
         self.timeout = timeout
 

@@ -13,7 +13,7 @@ from werkzeug.wrappers import Response
 
 from openpositions.content import current_content
 from openpositions.content.topics import topic_title
-from openpositions.enquiries.accept import EnquiryNotStored, accept_submission, new_reference
+from openpositions.enquiries.accept import EnquiryNotStored, accept_enquiry, new_reference
 from openpositions.enquiries.forms import EnquiryForm
 from openpositions.enquiries.spam import filled_too_fast, form_started_token
 from openpositions.extensions import limiter
@@ -24,7 +24,8 @@ bp = Blueprint("enquiries", __name__, url_prefix="/enquiry")
 
 
 def rate_limit() -> str:
-    return current_app.config["ENQUIRY_RATE_LIMIT"]
+    limit: str = current_app.config["ENQUIRY_RATE_LIMIT"]
+    return limit
 
 
 @bp.route("", methods=["GET", "POST"])
@@ -43,7 +44,7 @@ def form() -> Response | tuple[str, int]:
     if not form.validate():
         return render_form(form, status=422)
     try:
-        accepted = accept_submission(form.submission(language=str(get_locale())))
+        accepted = accept_enquiry(form.enquiry(language=str(get_locale())))
     except EnquiryNotStored:
         # Not stored, so not confirmed: the applicant keeps the text and can send it again.
         notice = _(

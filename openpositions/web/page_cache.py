@@ -42,4 +42,5 @@ def cached_page(
     response.cache_control.public = True
     response.cache_control.max_age = current_app.config["PAGE_MAX_AGE"]
     response.vary.update(("Accept-Language", "Cookie"))
-    return response.make_conditional(request)
+    response.make_conditional(request)
+    return response

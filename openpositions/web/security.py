@@ -57,7 +57,8 @@ def init_app(app: Flask) -> None:
     proxies = int(app.config["TRUSTED_PROXIES"])
     if proxies:
         # Only as many X-Forwarded-* hops as there are proxies of our own are believed, so a
-        # client cannot forge its address past the rate limit.
+        # client cannot forge its address past the rate limit. Wrapping wsgi_app is how
+        # Flask documents middleware; mypy sees it as assigning to a method.
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_port=proxies
         )

@@ -7,7 +7,7 @@ from flask import current_app, url_for
 
 def absolute_url(endpoint: str, **values: Any) -> str:
     """The public address of an endpoint: SITE_URL when configured, else the request's host."""
-    base = current_app.config["SITE_URL"].rstrip("/")
+    base: str = current_app.config["SITE_URL"].rstrip("/")
     if base:
         return base + url_for(endpoint, **values)
     return url_for(endpoint, _external=True, **values)
