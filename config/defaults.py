@@ -25,7 +25,10 @@ LANGUAGES = ["en", "de"]
 # The compiled catalogues of the site's own text (`make` compiles them on install).
 BABEL_TRANSLATION_DIRECTORIES = "translations"
 BABEL_DEFAULT_LOCALE = "en"
-BABEL_DEFAULT_TIMEZONE = "Europe/Berlin"
+
+# The group's time zone (an IANA name): deadlines end at midnight here, and times shown to the
+# professor and the operator are in it.
+TIMEZONE = "Europe/Berlin"
 
 # How long browsers and proxies may keep a page before asking again (seconds). Pages carry an
 # ETag, so asking again is cheap: a 304 with no body.

@@ -6,10 +6,15 @@ import secrets
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import Flask
 
 PATH_SETTINGS = ("CONTENT_DIR", "INSTANCE_PATH", "BABEL_TRANSLATION_DIRECTORIES")
+
+
+class SettingError(ValueError):
+    """A setting that cannot work; the message names it and says what to set instead."""
 
 
 def load(app: Flask, project_dir: Path, test_config: Mapping[str, Any] | None) -> None:
@@ -21,6 +26,9 @@ def load(app: Flask, project_dir: Path, test_config: Mapping[str, Any] | None) -
     for name in PATH_SETTINGS:
         app.config[name] = str(project_dir / app.config[name])
     app.instance_path = app.config["INSTANCE_PATH"]
+    app.config["TIMEZONE"] = check_timezone(app.config["TIMEZONE"])
+    # Dates that Flask-Babel formats are in the group's time zone.
+    app.config["BABEL_DEFAULT_TIMEZONE"] = app.config["TIMEZONE"]
     if app.config.get("SECRET_KEY") is not None:
         # FLASK_SECRET_KEY=12345 arrives parsed as JSON, an int: a key is text.
         app.config["SECRET_KEY"] = str(app.config["SECRET_KEY"])
@@ -46,3 +54,13 @@ def instance_secret_key(instance_dir: Path) -> str:
             os.link(partial, key_file)
         partial.unlink()
     return key_file.read_text().strip()
+
+
+def check_timezone(name: str) -> str:
+    try:
+        ZoneInfo(str(name))
+    except (ZoneInfoNotFoundError, ValueError):
+        raise SettingError(
+            f"FLASK_TIMEZONE: {name!r} is not a time zone; use an IANA name like Europe/Berlin"
+        ) from None
+    return str(name)

@@ -128,3 +128,10 @@ def test_configured_secret_key_is_used_and_nothing_written(
     app = create_app(config)
     assert app.secret_key == "a-long-shared-secret-from-the-environment"
     assert not (tmp_path / "instance" / "secret_key").exists()
+
+
+def test_an_unknown_time_zone_stops_the_start_with_what_to_set(tmp_path: Path) -> None:
+    from openpositions.settings import SettingError
+
+    with pytest.raises(SettingError, match="FLASK_TIMEZONE: 'Europe/Berlinn' is not a time zone"):
+        create_app(app_config(tmp_path, 2525, TIMEZONE="Europe/Berlinn"))
