@@ -23,6 +23,9 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
+# The benchmarks share the tests' helpers (tests.support); after bench/, so its modules come first.
+if str(PROJECT_DIR) not in sys.path:
+    sys.path.append(str(PROJECT_DIR))
 # The venv that runs this script also holds gunicorn and flask.
 VENV_BIN = Path(sys.executable).parent
 GUNICORN_CONF = PROJECT_DIR / "gunicorn.conf.py"

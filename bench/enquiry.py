@@ -24,12 +24,10 @@ Everything else is the site as configured by default. Only figures are printed.
 """
 
 import argparse
-import http.client
 import math
 import subprocess
 import sys
 import time
-import urllib.parse
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -48,6 +46,8 @@ from _support import (
     temporary_folder,
 )
 from setups import SetupUnavailable, add_setup_option, queue_worker, site, storage
+
+from tests.support.forms import post_enquiry_over_http
 
 PROFESSOR = "prof@example.org"
 SINK_DELAY = 5.0
@@ -106,27 +106,19 @@ def run_id(setup: str) -> str:
 
 def post_enquiry(url: str, run: str, number: int) -> tuple[float, int]:
     """POST one valid enquiry without following the redirect; (seconds, status or 0 on error)."""
-    form = {
-        "name": f"Applicant {number}",
-        "email": f"applicant{number}@example.org",
-        "position": "general",
-        "message": MESSAGE.format(number=number, run=run),
-        "consent": "y",
-    }
-    body = urllib.parse.urlencode(form)
-    headers = {"Content-Type": "application/x-www-form-urlencoded"}
-    address = urllib.parse.urlsplit(url)
     started = time.perf_counter()
-    connection = http.client.HTTPConnection(address.hostname, address.port, timeout=60)
     try:
-        connection.request("POST", "/enquiry", body, headers)
-        response = connection.getresponse()
-        response.read()
-        status = response.status
+        status = post_enquiry_over_http(
+            url,
+            timeout=60,
+            name=f"Applicant {number}",
+            email=f"applicant{number}@example.org",
+            position="general",
+            message=MESSAGE.format(number=number, run=run),
+            consent="y",
+        )
     except OSError:
         status = 0
-    finally:
-        connection.close()
     return time.perf_counter() - started, status
 
 

@@ -15,7 +15,9 @@ from types import TracebackType
 
 import pytest
 
-from tests.conftest import PROJECT_DIR, free_port, wait_until
+from tests.support.net import free_port
+from tests.support.paths import PROJECT_DIR
+from tests.support.waiting import wait_until
 
 BIN = Path(sys.executable).parent
 LOG_TAIL_CHARS = 3000

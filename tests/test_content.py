@@ -17,8 +17,10 @@ from openpositions import create_app
 from openpositions.content import ContentError, load_content
 from openpositions.content.markdown import render_markdown
 from openpositions.content.positions import POSITION_FIELDS
-from tests.conftest import PROJECT_DIR, SmtpSink, app_config, make_app
 from tests.content_copy import SEED_FILE, SEED_SLUG, copy_content, replace_in, write_position
+from tests.support.app import app_config, make_app
+from tests.support.paths import PROJECT_DIR
+from tests.support.smtp import SmtpSink
 
 Edit = Callable[[Path], None]
 

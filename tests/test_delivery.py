@@ -1,7 +1,6 @@
 """Delivery of enquiries by mail, through the real queue consumer to a real SMTP server."""
 
 import logging
-from email.header import decode_header, make_header
 from email.utils import getaddresses
 from pathlib import Path
 from typing import Any
@@ -15,16 +14,11 @@ from openpositions.enquiries.accept import record_enquiry
 from openpositions.enquiries.delivery import retry_delay
 from openpositions.enquiries.models import Enquiry
 from openpositions.enquiries.queue import queue_lost_enquiries
-from tests.conftest import (
-    PDF_BYTES,
-    VALID_ENQUIRY,
-    SmtpSink,
-    free_port,
-    make_app,
-    multipart,
-    wait_until,
-)
-from tests.enquiry_helpers import stored_enquiries
+from tests.support.app import make_app, stored_enquiries
+from tests.support.forms import PDF_BYTES, post_enquiry
+from tests.support.net import free_port
+from tests.support.smtp import SmtpSink, decoded_header
+from tests.support.waiting import wait_until
 
 SENDER = "RSiM open positions <positions@rsim.example.org>"
 
@@ -32,15 +26,10 @@ pytestmark = pytest.mark.database
 
 
 def submit(client: FlaskClient, **changes: Any) -> str:
-    """Send a valid enquiry; return its reference as stored."""
-    response = client.post("/enquiry", **multipart({**VALID_ENQUIRY, **changes}))
+    """Send a valid enquiry, which must be accepted; the address of its confirmation page."""
+    response = post_enquiry(client, **changes)
     assert response.status_code == 303, response.get_data(as_text=True)
     return response.headers["Location"]
-
-
-def decoded(value: str) -> str:
-    """A header as a mail client shows it."""
-    return str(make_header(decode_header(value)))
 
 
 def mail_to(mails: list[Any], address: str) -> Any:
@@ -70,9 +59,11 @@ def test_the_professor_gets_a_mail_to_answer_and_the_applicant_a_receipt(
     mail = to_professor.message
     assert mail["To"] == "professor@rsim.example.org"
     assert to_professor.rcpt_tos == ["professor@rsim.example.org"]
-    assert decoded(mail["From"]) == SENDER
-    assert getaddresses([decoded(mail["Reply-To"])]) == [("Jürgen Ñúñez-Çelik", "ada@example.org")]
-    subject = decoded(mail["Subject"])
+    assert decoded_header(mail["From"]) == SENDER
+    assert getaddresses([decoded_header(mail["Reply-To"])]) == [
+        ("Jürgen Ñúñez-Çelik", "ada@example.org")
+    ]
+    subject = decoded_header(mail["Subject"])
     assert enquiry.reference in subject
     assert "PhD candidates in Deep Learning for Satellite Image Analysis" in subject
     assert "Jürgen Ñúñez-Çelik" in subject
@@ -88,9 +79,9 @@ def test_the_professor_gets_a_mail_to_answer_and_the_applicant_a_receipt(
     assert attachment.get_filename() == f"cv-jurgen-nunez-celik-{enquiry.reference}.pdf"
 
     receipt = mail_to(mails, "ada@example.org").message
-    assert decoded(receipt["From"]) == SENDER
+    assert decoded_header(receipt["From"]) == SENDER
     assert receipt["Reply-To"] is None
-    assert enquiry.reference in decoded(receipt["Subject"])
+    assert enquiry.reference in decoded_header(receipt["Subject"])
     receipt_text = receipt.get_body(preferencelist=("plain",)).get_content()
     assert enquiry.reference in receipt_text
     assert "PhD candidates in Deep Learning for Satellite Image Analysis" in receipt_text
@@ -98,7 +89,8 @@ def test_the_professor_gets_a_mail_to_answer_and_the_applicant_a_receipt(
     receipt_html = receipt.get_body(preferencelist=("html",)).get_content()
     for applicant_text in ("I would like to apply", "Jürgen"):
         # Nothing the applicant typed goes to the address they gave: no relay for spam.
-        assert applicant_text not in receipt_text + receipt_html + decoded(receipt["Subject"])
+        receipt_subject = decoded_header(receipt["Subject"])
+        assert applicant_text not in receipt_text + receipt_html + receipt_subject
     assert list(receipt.iter_attachments()) == []
 
     wait_until(lambda: status_of(app) == "sent")
@@ -225,7 +217,9 @@ def test_an_enquiry_whose_queued_task_was_lost_is_found_and_delivered(
         app.config["ENQUIRY_SWEEP_GRACE"] = -60
         assert queue_lost_enquiries() == 1
     mails = smtp.wait_for(2)
-    assert reference in decoded(mail_to(mails, "professor@rsim.example.org").message["Subject"])
+    assert reference in decoded_header(
+        mail_to(mails, "professor@rsim.example.org").message["Subject"]
+    )
 
 
 def test_retries_back_off_exponentially_up_to_a_cap(app: Flask) -> None:

@@ -7,7 +7,9 @@ from email.message import EmailMessage
 from aiosmtpd.controller import Controller
 
 from devtools.mail_sink import PrintMail
-from tests.conftest import PDF_BYTES, free_port, wait_until
+from tests.support.forms import PDF_BYTES
+from tests.support.net import free_port
+from tests.support.waiting import wait_until
 
 
 def test_the_sink_prints_headers_body_and_attachments() -> None:

@@ -11,8 +11,8 @@ from flask.testing import FlaskCliRunner
 from openpositions.enquiries.accept import record_enquiry
 from openpositions.enquiries.models import Enquiry, utcnow
 from openpositions.extensions import db
-from tests.conftest import PDF_BYTES
-from tests.enquiry_helpers import queued_tasks, stored_enquiries
+from tests.support.app import queued_tasks, stored_enquiries
+from tests.support.forms import PDF_BYTES
 
 pytestmark = pytest.mark.database
 

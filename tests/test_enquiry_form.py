@@ -12,18 +12,14 @@ from flask import Flask
 from flask.testing import FlaskClient
 from itsdangerous import URLSafeSerializer
 
-from tests.conftest import PDF_BYTES, VALID_ENQUIRY, SmtpSink, make_app, multipart
-from tests.enquiry_helpers import queued_tasks, stored_enquiries
+from tests.support.app import make_app, queued_tasks, stored_enquiries
+from tests.support.forms import PDF_BYTES, VALID_ENQUIRY, post_enquiry
+from tests.support.smtp import SmtpSink
 
 PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 EXE_BYTES = b"MZ\x90\x00" + b"\x00" * 64
 
 pytestmark = pytest.mark.database
-
-
-def post(client: FlaskClient, **changes: Any) -> Any:
-    """Post the valid enquiry with `changes`; a None value leaves that field out."""
-    return client.post("/enquiry", **multipart({**VALID_ENQUIRY, **changes}))
 
 
 def page_text(response: Any) -> str:
@@ -84,7 +80,7 @@ BAD_INPUTS = [
 def test_bad_input_is_refused_with_a_message_that_says_what_to_do(
     app: Flask, client: FlaskClient, smtp: SmtpSink, field: str, value: Any, message: str
 ) -> None:
-    response = post(client, **{field: value})
+    response = post_enquiry(client, **{field: value})
     assert response.status_code == 422
     text = page_text(response)
     assert "There is a problem" in text
@@ -108,7 +104,7 @@ CV_PROBLEMS = [
 def test_a_cv_that_is_not_a_pdf_is_refused(
     app: Flask, client: FlaskClient, data: bytes, filename: str, content_type: str, message: str
 ) -> None:
-    response = post(client, cv=(io.BytesIO(data), filename, content_type))
+    response = post_enquiry(client, cv=(io.BytesIO(data), filename, content_type))
     assert response.status_code == 422
     assert message in page_text(response)
     assert stored_enquiries(app) == []
@@ -117,14 +113,14 @@ def test_a_cv_that_is_not_a_pdf_is_refused(
 def test_a_pdf_is_judged_by_its_content_not_its_name_or_type(
     app: Flask, client: FlaskClient
 ) -> None:
-    response = post(client, cv=(io.BytesIO(PDF_BYTES), "lebenslauf.bin", "image/png"))
+    response = post_enquiry(client, cv=(io.BytesIO(PDF_BYTES), "lebenslauf.bin", "image/png"))
     assert response.status_code == 303
     (enquiry,) = stored_enquiries(app)
     assert enquiry.cv_size == len(PDF_BYTES)
 
 
 def test_every_value_but_the_file_is_kept_on_error(client: FlaskClient) -> None:
-    response = post(
+    response = post_enquiry(
         client,
         name="Begüm <b>Test</b>",
         email="begum@example.org",
@@ -141,7 +137,9 @@ def test_every_value_but_the_file_is_kept_on_error(client: FlaskClient) -> None:
 
 
 def test_a_valid_enquiry_is_stored_queued_and_confirmed(app: Flask, client: FlaskClient) -> None:
-    response = post(client, cv=(io.BytesIO(PDF_BYTES), "../../etc/My CV.pdf", "application/pdf"))
+    response = post_enquiry(
+        client, cv=(io.BytesIO(PDF_BYTES), "../../etc/My CV.pdf", "application/pdf")
+    )
     assert response.status_code == 303
     assert response.headers["Location"].startswith("/enquiry/received/")
     (enquiry,) = stored_enquiries(app)
@@ -165,14 +163,14 @@ def test_a_valid_enquiry_is_stored_queued_and_confirmed(app: Flask, client: Flas
 def test_an_internationalised_address_is_accepted_and_normalised(
     app: Flask, client: FlaskClient
 ) -> None:
-    response = post(client, email="  Ada.Lovelace@Bücher.example ")
+    response = post_enquiry(client, email="  Ada.Lovelace@Bücher.example ")
     assert response.status_code == 303
     (enquiry,) = stored_enquiries(app)
     assert enquiry.email == "Ada.Lovelace@bücher.example"
 
 
 def test_an_address_that_mail_cannot_reach_says_what_to_use_instead(client: FlaskClient) -> None:
-    response = post(client, email="josé@example.org")
+    response = post_enquiry(client, email="josé@example.org")
     assert response.status_code == 422
     assert "Use an email address without accented or non-Latin letters before the @" in page_text(
         response
@@ -182,9 +180,9 @@ def test_an_address_that_mail_cannot_reach_says_what_to_use_instead(client: Flas
 def test_the_same_enquiry_twice_is_stored_once_with_the_same_reference(
     app: Flask, client: FlaskClient
 ) -> None:
-    first = post(client)
-    second = post(client, message="  " + VALID_ENQUIRY["message"].upper() + " ")
-    third = post(client)
+    first = post_enquiry(client)
+    second = post_enquiry(client, message="  " + VALID_ENQUIRY["message"].upper() + " ")
+    third = post_enquiry(client)
     assert first.headers["Location"] == third.headers["Location"]
     assert len(stored_enquiries(app)) == 2, "a different message is a different enquiry"
     assert second.status_code == 303
@@ -198,7 +196,7 @@ def test_honeypot_shows_the_confirmation_and_sends_nothing(
     app: Flask, client: FlaskClient, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.INFO)
-    response = post(client, website="http://spam.example")
+    response = post_enquiry(client, website="http://spam.example")
     assert response.status_code == 303
     assert "Enquiry received" in page_text(client.get(response.headers["Location"]))
     assert stored_enquiries(app) == []
@@ -230,7 +228,7 @@ def test_a_form_sent_back_too_fast_is_treated_as_a_bot(
     html = client.get("/enquiry").get_data(as_text=True)
     token = re.search(r'id="started" name="started" type="hidden" value="([^"]+)"', html)
     assert token
-    response = post(client, started=token.group(1))
+    response = post_enquiry(client, started=token.group(1))
     assert response.status_code == 303
     assert stored_enquiries(timed_app) == []
     assert "caught as spam (too fast)" in caplog.text
@@ -240,13 +238,15 @@ def test_a_form_sent_back_too_fast_is_treated_as_a_bot(
 def test_a_form_without_a_valid_start_time_is_treated_as_a_bot(
     timed_app: Flask, token: str
 ) -> None:
-    response = post(timed_app.test_client(), started=token)
+    response = post_enquiry(timed_app.test_client(), started=token)
     assert response.status_code == 303
     assert stored_enquiries(timed_app) == []
 
 
 def test_a_form_filled_at_human_speed_is_accepted(timed_app: Flask) -> None:
-    response = post(timed_app.test_client(), started=started_token(timed_app, seconds_ago=30))
+    response = post_enquiry(
+        timed_app.test_client(), started=started_token(timed_app, seconds_ago=30)
+    )
     assert response.status_code == 303
     assert len(stored_enquiries(timed_app)) == 1
 
@@ -255,7 +255,7 @@ def test_a_missing_form_token_gives_a_friendly_page_that_keeps_the_values(
     tmp_path: Any, smtp: SmtpSink
 ) -> None:
     app = make_app(tmp_path, smtp.port, WTF_CSRF_ENABLED=True)
-    response = post(app.test_client())
+    response = post_enquiry(app.test_client())
     assert response.status_code == 400
     text = page_text(response)
     assert "Your form expired. Check your details and send it again." in text
@@ -271,15 +271,17 @@ def test_a_form_with_its_token_is_accepted(tmp_path: Any, smtp: SmtpSink) -> Non
     html = client.get("/enquiry").get_data(as_text=True)
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html)
     assert token
-    assert post(client, csrf_token=token.group(1)).status_code == 303
+    assert post_enquiry(client, csrf_token=token.group(1)).status_code == 303
 
 
 def test_the_sixth_post_in_an_hour_is_refused_kindly(tmp_path: Any, smtp: SmtpSink) -> None:
     app = make_app(tmp_path, smtp.port, RATELIMIT_ENABLED=True)
     client = app.test_client()
-    answers = [post(client, message=f"Enquiry number {n} about the positions.") for n in range(5)]
+    answers = [
+        post_enquiry(client, message=f"Enquiry number {n} about the positions.") for n in range(5)
+    ]
     assert [answer.status_code for answer in answers] == [303] * 5
-    sixth = post(client, message="The sixth enquiry within the hour, please.")
+    sixth = post_enquiry(client, message="The sixth enquiry within the hour, please.")
     assert sixth.status_code == 429
     text = page_text(sixth)
     assert "You can send it again in" in text
@@ -297,7 +299,7 @@ def test_when_the_database_cannot_store_the_enquiry_nothing_is_confirmed_or_lost
 
         db.session.execute(db.text("DROP TABLE enquiry"))  # The database has gone wrong.
         db.session.commit()
-    response = post(app.test_client())
+    response = post_enquiry(app.test_client())
     assert response.status_code == 503
     text = page_text(response)
     assert "We could not save your enquiry just now, so it was not sent." in text

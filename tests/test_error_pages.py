@@ -7,7 +7,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.conftest import SmtpSink, make_app
+from tests.support.app import make_app
+from tests.support.smtp import SmtpSink
 
 INTERNALS = ("Traceback", 'File "', "werkzeug", "sqlalchemy", "Exception", "Error in")
 

@@ -7,8 +7,10 @@ from pathlib import Path
 import pytest
 
 from openpositions import create_app
-from tests.conftest import PROJECT_DIR, SmtpSink, app_config, make_app
 from tests.content_copy import copy_content, replace_in
+from tests.support.app import app_config, make_app
+from tests.support.paths import PROJECT_DIR
+from tests.support.smtp import SmtpSink
 
 
 @pytest.fixture(autouse=True)

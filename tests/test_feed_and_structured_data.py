@@ -10,7 +10,6 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from openpositions.content import Content
-from tests.conftest import SmtpSink, make_app
 from tests.content_copy import (
     CLOSED_SLUG,
     SECOND_OPEN_SLUG,
@@ -22,6 +21,8 @@ from tests.content_copy import (
     replace_in,
 )
 from tests.html_page import Page, html_text
+from tests.support.app import make_app
+from tests.support.smtp import SmtpSink
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 REQUIRED_PROPERTIES = {"title", "description", "datePosted", "hiringOrganization", "jobLocation"}

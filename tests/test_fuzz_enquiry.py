@@ -14,8 +14,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from werkzeug.datastructures import MultiDict
 
-from tests.conftest import PDF_BYTES, VALID_ENQUIRY, SmtpSink, make_app
-from tests.enquiry_helpers import queued_tasks, stored_enquiries
+from tests.support.app import make_app, queued_tasks, stored_enquiries
+from tests.support.forms import PDF_BYTES, VALID_ENQUIRY
+from tests.support.smtp import SmtpSink
 
 FIELDS = ["name", "email", "position", "message", "consent", "cv", "website", "started", "extra"]
 

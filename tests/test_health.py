@@ -5,7 +5,9 @@ from pathlib import Path
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.conftest import SmtpSink, free_port, make_app
+from tests.support.app import make_app
+from tests.support.net import free_port
+from tests.support.smtp import SmtpSink
 
 
 def test_healthz_answers_json(client: FlaskClient) -> None:

@@ -1,28 +1,20 @@
 """Hostile input: header injection, script injection and odd files fail safely."""
 
 import re
-from email.header import decode_header, make_header
-from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.conftest import PDF_BYTES, VALID_ENQUIRY, SmtpSink, multipart, wait_until
-from tests.enquiry_helpers import stored_enquiries
+from tests.support.app import stored_enquiries
+from tests.support.forms import PDF_BYTES, VALID_ENQUIRY, post_enquiry
+from tests.support.smtp import SmtpSink, decoded_header
+from tests.support.waiting import wait_until
 
 LINE_BREAKS = ["\r\n", "\n", "\r", "\x85", "\u2028", "\u2029", "\x0b", "\x0c", "\x00", "\x1b"]
 EXPECTED_HEADERS = {
     "Content-Type", "MIME-Version", "Subject", "From", "To", "Date", "Message-ID", "Reply-To",
 }  # fmt: skip
-
-
-def post(client: FlaskClient, **changes: Any) -> Any:
-    return client.post("/enquiry", **multipart({**VALID_ENQUIRY, **changes}))
-
-
-def decoded(value: str) -> str:
-    return str(make_header(decode_header(value)))
 
 
 @pytest.mark.parametrize("line_break", LINE_BREAKS)
@@ -31,7 +23,7 @@ def test_line_breaks_and_control_characters_are_refused_in_header_fields(
     app: Flask, client: FlaskClient, field: str, line_break: str
 ) -> None:
     value = f"{VALID_ENQUIRY[field]}{line_break}Bcc: victim@example.org"
-    response = post(client, **{field: value})
+    response = post_enquiry(client, **{field: value})
     assert response.status_code == 422
     assert stored_enquiries(app) == []
 
@@ -53,7 +45,7 @@ ACCEPTED_BUT_HARMLESS = [
 def test_no_name_adds_a_recipient_or_a_header_to_either_mail(
     app: Flask, client: FlaskClient, smtp: SmtpSink, consumer: None, name: str
 ) -> None:
-    assert post(client, name=name).status_code == 303
+    assert post_enquiry(client, name=name).status_code == 303
     mails = smtp.wait_for(2)
     recipients = sorted(address for mail in mails for address in mail.rcpt_tos)
     assert recipients == ["ada@example.org", "professor@rsim.example.org"]
@@ -65,12 +57,12 @@ def test_no_name_adds_a_recipient_or_a_header_to_either_mail(
     professor = next(m.message for m in mails if "professor@rsim.example.org" in m.rcpt_tos)
     assert [a.addr_spec for a in professor["Reply-To"].addresses] == ["ada@example.org"]
     # What a mail client shows once it decodes the header names no other address either.
-    shown = decoded(professor["Reply-To"])
+    shown = decoded_header(professor["Reply-To"])
     assert re.findall(r"[\w.+-]+@[\w.-]+", shown) == ["ada@example.org"]
 
 
 def test_a_ten_thousand_character_name_is_refused(app: Flask, client: FlaskClient) -> None:
-    assert post(client, name="A" * 10_000).status_code == 422
+    assert post_enquiry(client, name="A" * 10_000).status_code == 422
     assert stored_enquiries(app) == []
 
 
@@ -78,7 +70,7 @@ SCRIPT = "<script>alert('x')</script><img src=x onerror=alert(1)>"
 
 
 def test_html_in_every_text_field_is_escaped_when_the_form_comes_back(client: FlaskClient) -> None:
-    response = post(client, name=SCRIPT, email=SCRIPT, message=SCRIPT, position=SCRIPT)
+    response = post_enquiry(client, name=SCRIPT, email=SCRIPT, message=SCRIPT, position=SCRIPT)
     html = response.get_data(as_text=True)
     assert response.status_code == 422
     assert "<script>alert" not in html
@@ -89,7 +81,7 @@ def test_html_in_every_text_field_is_escaped_when_the_form_comes_back(client: Fl
 def test_html_is_escaped_in_the_professors_mail_and_the_confirmation(
     app: Flask, client: FlaskClient, smtp: SmtpSink, consumer: None
 ) -> None:
-    response = post(client, name="Ada <b>Bold</b>", message=f"Hello there. {SCRIPT}")
+    response = post_enquiry(client, name="Ada <b>Bold</b>", message=f"Hello there. {SCRIPT}")
     confirmation = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "<script>alert" not in confirmation
     mails = smtp.wait_for(2)
@@ -121,7 +113,7 @@ def test_odd_file_names_are_stored_safely_and_attached_under_a_safe_name(
     filename: str,
     stored_as: str,
 ) -> None:
-    assert post(client, cv=(PDF_BYTES, filename, "application/pdf")).status_code == 303
+    assert post_enquiry(client, cv=(PDF_BYTES, filename, "application/pdf")).status_code == 303
     wait_until(lambda: stored_enquiries(app)[0].status == "sent")
     (enquiry,) = stored_enquiries(app)
     assert enquiry.cv_filename == stored_as
@@ -134,7 +126,7 @@ def test_odd_file_names_are_stored_safely_and_attached_under_a_safe_name(
 def test_a_pdf_sent_with_another_content_type_is_still_taken_by_its_content(
     app: Flask, client: FlaskClient
 ) -> None:
-    assert post(client, cv=(PDF_BYTES, "cv", "application/octet-stream")).status_code == 303
+    assert post_enquiry(client, cv=(PDF_BYTES, "cv", "application/octet-stream")).status_code == 303
     assert stored_enquiries(app)[0].cv_size == len(PDF_BYTES)
 
 

@@ -9,8 +9,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from openpositions.content import ContentError, load_content
-from tests.conftest import PROJECT_DIR, VALID_ENQUIRY, SmtpSink, make_app, multipart
 from tests.content_copy import copy_content
+from tests.support.app import make_app
+from tests.support.forms import post_enquiry
+from tests.support.paths import PROJECT_DIR
+from tests.support.smtp import SmtpSink
 
 GERMAN = Translations.load(str(PROJECT_DIR / "translations"), ["de"])
 SLUG = "phd-deep-learning-satellite-images"
@@ -137,7 +140,7 @@ def test_the_applicant_gets_the_receipt_in_their_language_the_professor_in_engli
     app: Flask, client: FlaskClient, smtp: SmtpSink, consumer: None
 ) -> None:
     client.get("/language/de?next=/enquiry")
-    assert client.post("/enquiry", **multipart(VALID_ENQUIRY)).status_code == 303
+    assert post_enquiry(client).status_code == 303
     mails = smtp.wait_for(2)
     receipt = next(m.message for m in mails if "ada@example.org" in m.rcpt_tos)
     professor = next(m.message for m in mails if "professor@rsim.example.org" in m.rcpt_tos)

@@ -9,7 +9,6 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.conftest import SmtpSink, make_app
 from tests.content_copy import (
     CLOSED_SLUG,
     SEED_SLUG,
@@ -17,6 +16,8 @@ from tests.content_copy import (
     copy_content,
 )
 from tests.html_page import Page
+from tests.support.app import make_app
+from tests.support.smtp import SmtpSink
 
 SEED_URL = f"/openpositions/{SEED_SLUG}"
 CLOSED_URL = f"/openpositions/{CLOSED_SLUG}"

@@ -1,9 +1,7 @@
 """The site as deployed: two gunicorn instances, PostgreSQL, Redis, a queue worker, real SMTP."""
 
 import asyncio
-import http.client
 import json
-import re
 import subprocess
 import sys
 import time
@@ -13,20 +11,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode, urlsplit
 
 import psycopg
 import pytest
 from aiosmtpd.controller import Controller
 
-from tests.conftest import (
-    PROJECT_DIR,
-    VALID_ENQUIRY,
-    Received,
-    SmtpSink,
-    free_port,
-    wait_until,
-)
 from tests.processes import (
     PrivateRedis,
     Process,
@@ -36,9 +25,13 @@ from tests.processes import (
     upgrade_database,
 )
 from tests.services import postgres_database, redis_prefix
+from tests.support.forms import REFERENCE, post_enquiry_over_http
+from tests.support.net import free_port, http_request
+from tests.support.paths import PROJECT_DIR
+from tests.support.smtp import Received, SmtpSink
+from tests.support.waiting import wait_until
 
 PROFESSOR = "professor@rsim.example.org"
-REFERENCE = re.compile(r"RS-[0-9A-Z]{4}-[0-9A-Z]{4}")
 
 # What queue_lost_enquiries() does each minute in the worker, done once, now, by a process
 # with the deployment's own environment (so the same configuration as the site and worker).
@@ -222,33 +215,9 @@ def deployment_on_private_redis(
         yield Deployment(settings, processes, Inbox(connection)), redis_server
 
 
-def request(
-    base_url: str, method: str, path: str, fields: dict[str, str] | None = None
-) -> tuple[int, bytes]:
-    """One HTTP request on a connection of its own; the status and body (no redirects)."""
-    address = urlsplit(base_url)
-    connection = http.client.HTTPConnection(address.hostname or "", address.port, timeout=30)
-    try:
-        if fields is None:
-            connection.request(method, path)
-        else:
-            connection.request(
-                method,
-                path,
-                body=urlencode(fields),
-                headers={"Content-Type": "application/x-www-form-urlencoded"},
-            )
-        response = connection.getresponse()
-        return response.status, response.read()
-    finally:
-        connection.close()
-
-
-def post_enquiry(base_url: str, number: int) -> int:
-    """Send the enquiry form with a message of its own; the status of the answer."""
-    message = f"Enquiry number {number}: I would like to know more about the PhD topics."
-    status, _ = request(base_url, "POST", "/enquiry", {**VALID_ENQUIRY, "message": message})
-    return status
+def numbered_message(number: int) -> str:
+    """An enquiry's message of its own, so that the site does not drop it as a repeat."""
+    return f"Enquiry number {number}: I would like to know more about the PhD topics."
 
 
 def mails_by_enquiry(smtp: SmtpSink) -> dict[tuple[str, str], list[str]]:
@@ -267,7 +236,10 @@ def test_the_rate_limit_counts_across_both_instances(deployment: Deployment) -> 
     deployment.start_worker()
 
     instances = [first, second, first, second, first]
-    answers = [post_enquiry(base_url, number) for number, base_url in enumerate(instances)]
+    answers = [
+        post_enquiry_over_http(base_url, message=numbered_message(number))
+        for number, base_url in enumerate(instances)
+    ]
 
     # Counted per process, each of the four workers would have let these through.
     assert answers == [303, 303, 303, 429, 429]
@@ -290,7 +262,12 @@ def test_200_concurrent_enquiries_are_each_stored_and_mailed_once(
 
     with ThreadPoolExecutor(max_workers=16) as pool:
         answers = list(
-            pool.map(lambda number: post_enquiry(instances[number % 2], number), range(200))
+            pool.map(
+                lambda number: post_enquiry_over_http(
+                    instances[number % 2], message=numbered_message(number)
+                ),
+                range(200),
+            )
         )
     assert Counter(answers) == {303: 200}
 
@@ -322,12 +299,12 @@ def test_a_worker_killed_while_delivering_loses_no_enquiry(
     (site,) = deployment.serve(instances=1)
     worker = deployment.start_worker("worker-1")
     # One enquiry end to end first, so that the worker is up before the others are sent.
-    assert post_enquiry(site, 0) == 303
+    assert post_enquiry_over_http(site, message=numbered_message(0)) == 303
     smtp.wait_for(2)
 
     smtp.holding = True  # From now on the server keeps each mail but does not answer.
     for number in range(1, 21):
-        assert post_enquiry(site, number) == 303
+        assert post_enquiry_over_http(site, message=numbered_message(number)) == 303
     smtp.wait_for(3)  # One of these is at the server; the worker waits for its answer.
     worker.kill()
     smtp.holding = False
@@ -373,20 +350,20 @@ def test_the_site_serves_and_keeps_enquiries_while_redis_is_down(
     deployment.settings["ENQUIRY_SWEEP_GRACE"] = 1
     (site,) = deployment.serve(instances=1)
     worker = deployment.start_worker()
-    assert request(site, "GET", "/readyz")[0] == 200
+    assert http_request(site, "GET", "/readyz")[0] == 200
     # An enquiry end to end first, so that the worker is up (and its start-up sweep done).
-    assert post_enquiry(site, 1) == 303
+    assert post_enquiry_over_http(site, message=numbered_message(1)) == 303
     smtp.wait_for(2)
 
     redis_server.stop()
     for _ in range(4):  # Both gunicorn workers, more than once.
         started = time.monotonic()
-        assert request(site, "GET", "/openpositions")[0] == 200
+        assert http_request(site, "GET", "/openpositions")[0] == 200
         # A page takes tens of milliseconds; 2 s is QUEUE_REDIS_TIMEOUT, one wait on Redis.
         assert time.monotonic() - started < 2
-    assert post_enquiry(site, 2) == 303
+    assert post_enquiry_over_http(site, message=numbered_message(2)) == 303
     assert deployment.inbox.statuses() == {"sent": 1, "pending": 1}, "stored, not queued"
-    status, body = request(site, "GET", "/readyz")
+    status, body = http_request(site, "GET", "/readyz")
     assert status == 503
     readiness = json.loads(body)
     assert readiness["queue"].startswith("unreachable")
@@ -398,7 +375,7 @@ def test_the_site_serves_and_keeps_enquiries_while_redis_is_down(
 
     def ready() -> bool:
         """/readyz answers 200 again"""
-        return request(site, "GET", "/readyz")[0] == 200
+        return http_request(site, "GET", "/readyz")[0] == 200
 
     wait_until(ready, timeout=20)
 

@@ -6,7 +6,10 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from tests.conftest import VALID_ENQUIRY, SmtpSink, free_port, make_app, multipart
+from tests.support.app import make_app
+from tests.support.forms import VALID_ENQUIRY, multipart, post_enquiry
+from tests.support.net import free_port
+from tests.support.smtp import SmtpSink
 
 ROUTES = [
     ("GET", "/"),
@@ -114,10 +117,10 @@ def test_forwarded_addresses_are_ignored_without_a_trusted_proxy(
     app = make_app(tmp_path, smtp.port, RATELIMIT_ENABLED=True, ENQUIRY_RATE_LIMIT="2 per hour")
     client = app.test_client()
     codes = [
-        client.post(
-            "/enquiry",
+        post_enquiry(
+            client,
             headers={"X-Forwarded-For": f"203.0.113.{n}"},
-            **multipart({**VALID_ENQUIRY, "message": f"Message number {n} for the rate limit."}),
+            message=f"Message number {n} for the rate limit.",
         ).status_code
         for n in range(3)
     ]
@@ -137,8 +140,10 @@ def test_behind_a_trusted_proxy_the_forwarded_client_address_is_limited(
     client = app.test_client()
 
     def post_from(address: str, n: int) -> int:
-        body = multipart({**VALID_ENQUIRY, "message": f"Message number {n} from {address}."})
-        return client.post("/enquiry", headers={"X-Forwarded-For": address}, **body).status_code
+        message = f"Message number {n} from {address}."
+        return post_enquiry(
+            client, headers={"X-Forwarded-For": address}, message=message
+        ).status_code
 
     assert post_from("198.51.100.1", 1) == 303
     assert post_from("198.51.100.1", 2) == 429
@@ -159,10 +164,7 @@ def test_with_the_shared_rate_limit_store_down_limits_still_hold_per_process(
     client = app.test_client()
     assert client.get("/openpositions").status_code == 200
     codes = [
-        client.post(
-            "/enquiry",
-            **multipart({**VALID_ENQUIRY, "message": f"Message {n} while Redis is down."}),
-        ).status_code
+        post_enquiry(client, message=f"Message {n} while Redis is down.").status_code
         for n in range(3)
     ]
     assert codes == [303, 303, 429]

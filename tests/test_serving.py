@@ -3,20 +3,18 @@
 import os
 import signal
 import subprocess
-import sys
-import urllib.error
-import urllib.parse
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from huey import SqliteHuey
 
-from tests.conftest import PROJECT_DIR, VALID_ENQUIRY, SmtpSink, free_port, wait_until
-from tests.processes import answers
-
-BIN = Path(sys.executable).parent
+from tests.processes import BIN, answers
+from tests.support.forms import post_enquiry_over_http
+from tests.support.net import free_port
+from tests.support.paths import PROJECT_DIR
+from tests.support.smtp import SmtpSink
+from tests.support.waiting import wait_until
 
 
 def site_env(tmp_path: Path, smtp_port: int, **settings: str) -> dict[str, str]:
@@ -59,21 +57,6 @@ def gunicorn_command(port: int, *options: str) -> list[str | Path]:
     ]
 
 
-def post_enquiry(base_url: str) -> int:
-    data = urllib.parse.urlencode(VALID_ENQUIRY).encode()
-
-    class NoRedirect(urllib.request.HTTPRedirectHandler):
-        def redirect_request(self, *args: object, **kwargs: object) -> None:
-            return None
-
-    opener = urllib.request.build_opener(NoRedirect)
-    try:
-        opener.open(f"{base_url}/enquiry", data=data, timeout=10)
-    except urllib.error.HTTPError as answer:
-        return answer.code
-    return 200
-
-
 @pytest.fixture
 def gunicorn(tmp_path: Path, smtp: SmtpSink) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
     port = free_port()
@@ -101,7 +84,7 @@ def test_gunicorn_delivers_mail_with_no_other_process(
     gunicorn: tuple[subprocess.Popen[bytes], str], smtp: SmtpSink
 ) -> None:
     _, base_url = gunicorn
-    assert post_enquiry(base_url) == 303
+    assert post_enquiry_over_http(base_url) == 303
     mails = smtp.wait_for(2)
     assert {mail.rcpt_tos[0] for mail in mails} == {"professor@rsim.example.org", "ada@example.org"}
 
@@ -110,7 +93,7 @@ def test_sigterm_still_stops_gunicorn_with_the_queue_running_inside(
     gunicorn: tuple[subprocess.Popen[bytes], str], smtp: SmtpSink
 ) -> None:
     server, base_url = gunicorn
-    assert post_enquiry(base_url) == 303  # The first request starts the consumer.
+    assert post_enquiry_over_http(base_url) == 303  # The first request starts the consumer.
     smtp.wait_for(2)
     server.send_signal(signal.SIGTERM)
     # Were the signal swallowed, gunicorn would wait out its 30 s graceful timeout, then kill.
@@ -133,7 +116,7 @@ def test_a_separate_queue_worker_delivers_and_stops_on_sigterm(
     worker = None
     try:
         wait_until(lambda: answers(f"http://127.0.0.1:{port}/openpositions"), timeout=30)
-        assert post_enquiry(f"http://127.0.0.1:{port}") == 303
+        assert post_enquiry_over_http(f"http://127.0.0.1:{port}") == 303
         queue = SqliteHuey("openpositions", filename=str(tmp_path / "queue.sqlite3"))
         assert queue.pending_count() == 1, "queued, waiting for a worker"
         worker = subprocess.Popen(

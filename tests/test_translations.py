@@ -9,7 +9,7 @@ import pytest
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po
 
-from tests.conftest import PROJECT_DIR
+from tests.support.paths import PROJECT_DIR
 
 GERMAN = PROJECT_DIR / "translations" / "de" / "LC_MESSAGES" / "messages.po"
 PLACEHOLDER = re.compile(r"%\(\w+\)[sd]")

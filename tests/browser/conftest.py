@@ -10,7 +10,8 @@ import pytest
 from flask import Flask
 from werkzeug.serving import make_server
 
-from tests.conftest import SmtpSink, make_app
+from tests.support.app import make_app
+from tests.support.smtp import SmtpSink
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [

@@ -5,7 +5,7 @@ from typing import Any
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
-from tests.conftest import PROJECT_DIR
+from tests.support.paths import PROJECT_DIR
 
 SCREENSHOTS = PROJECT_DIR / "docs" / "screenshots"
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]

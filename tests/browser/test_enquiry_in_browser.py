@@ -1,16 +1,16 @@
 """An applicant's enquiry in a real browser: with the mouse, with the keyboard, with mistakes."""
 
-import re
 from pathlib import Path
 from typing import Any
 
 from babel.support import Translations
 from flask import Flask
 
-from tests.conftest import PDF_BYTES, PROJECT_DIR, SmtpSink, wait_until
-from tests.enquiry_helpers import stored_enquiries
-
-REFERENCE = re.compile(r"RS-[0-9A-Z]{4}-[0-9A-Z]{4}")
+from tests.support.app import stored_enquiries
+from tests.support.forms import PDF_BYTES, REFERENCE
+from tests.support.paths import PROJECT_DIR
+from tests.support.smtp import SmtpSink
+from tests.support.waiting import wait_until
 
 
 def test_an_applicant_sends_an_enquiry_with_a_cv(

@@ -1,0 +1,9 @@
+"""Helpers shared by the tests (and the benchmarks): one module for each kind of thing they do.
+
+paths   the project folder
+net     a free port; one HTTP request to a real server
+waiting polling until a condition holds
+smtp    an SMTP server's handler that records what it received; mail headers as clients show them
+app     the app on temporary files; what it stored and queued
+forms   a valid enquiry and posting it, through the test client or over HTTP
+"""

@@ -1,0 +1,57 @@
+"""The app on temporary database and queue files, and reading what it stored and queued."""
+
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Flask
+from flask_migrate import upgrade
+
+from openpositions import create_app
+from openpositions.enquiries.models import Enquiry
+from openpositions.extensions import db
+from tests.support.paths import PROJECT_DIR
+
+
+def app_config(tmp_path: Path, smtp_port: int, **overrides: Any) -> dict[str, Any]:
+    """Settings that keep the app's files in `tmp_path` and send its mail to `smtp_port`."""
+    config: dict[str, Any] = {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "INSTANCE_PATH": str(tmp_path / "instance"),
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'enquiries.sqlite3'}",
+        "QUEUE_URL": f"sqlite:///{tmp_path / 'queue.sqlite3'}",
+        "QUEUE_IN_PROCESS": False,
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": smtp_port,
+        "MAIL_SUPPRESS_SEND": False,
+        "MAIL_TIMEOUT": 5,
+        "MAIL_DEFAULT_SENDER": "RSiM open positions <positions@rsim.example.org>",
+        "ENQUIRY_RECIPIENT": "professor@rsim.example.org",
+        "ENQUIRY_MIN_SECONDS": 0,
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_ENABLED": False,
+    }
+    config.update(overrides)
+    return config
+
+
+def make_app(tmp_path: Path, smtp_port: int, **overrides: Any) -> Flask:
+    """The app with `app_config`'s settings, its database tables created."""
+    app = create_app(app_config(tmp_path, smtp_port, **overrides))
+    with app.app_context():
+        upgrade(directory=str(PROJECT_DIR / "migrations"))
+    return app
+
+
+def stored_enquiries(app: Flask) -> list[Enquiry]:
+    """Every enquiry in the app's database, oldest first, detached from the session."""
+    with app.app_context():
+        enquiries = list(db.session.scalars(sa.select(Enquiry).order_by(Enquiry.id)))
+        db.session.expunge_all()
+        return enquiries
+
+
+def queued_tasks(app: Flask) -> int:
+    """How many tasks wait in the app's queue."""
+    return app.extensions["openpositions.queue"].huey.pending_count()
