@@ -38,7 +38,8 @@ PAGE_MAX_AGE = 300
 # their content (?v=...), so a changed file is fetched anew at once.
 SEND_FILE_MAX_AGE_DEFAULT = 365 * 24 * 3600
 
-# Largest request body accepted: the 10 MB CV plus the rest of the form. Larger is refused (413).
+# Largest request body accepted (bytes). Larger is refused with a page of its own (413); up to it,
+# a CV over the limit that MAIL_MAX_MESSAGE_SIZE sets gets the form back with an error on the field.
 MAX_CONTENT_LENGTH = 11 * 1024 * 1024
 
 # --- Enquiries ---------------------------------------------------------------------------------
@@ -64,6 +65,8 @@ ENQUIRY_RETRY_MAX_DELAY = 4 * 3600
 ENQUIRY_RETRY_FOR = 24 * 3600
 # Longest one delivery attempt may take before another worker may try the same enquiry.
 ENQUIRY_DELIVERY_LEASE = 300
+# A pending enquiry this long after it was received (seconds) is reported to the operator, once.
+ENQUIRY_ALERT_AFTER = 3600
 # A pending enquiry whose next try is this overdue lost its queued task and is queued again.
 ENQUIRY_SWEEP_GRACE = 300
 # Enquiries and their CVs are deleted this many days after they were sent.
@@ -87,6 +90,12 @@ MAIL_PASSWORD = None
 MAIL_DEFAULT_SENDER = "RSiM open positions <positions@localhost>"
 # Seconds before a silent mail server counts as down (the delivery is then retried).
 MAIL_TIMEOUT = 30
+# The largest message (bytes) the relay takes: Postfix's default message_size_limit. It decides
+# the largest CV the form accepts (about 7.3 MB here: base64 makes a file a third larger).
+MAIL_MAX_MESSAGE_SIZE = 10_240_000
+# Who is told, by mail, when an enquiry fails for good or waits longer than
+# ENQUIRY_ALERT_AFTER: the site's operator. Empty: the log only.
+OPERATOR_EMAIL = ""
 
 # --- Queue (Huey) ------------------------------------------------------------------------------
 

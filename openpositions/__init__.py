@@ -26,6 +26,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     register_security(app)
     register_content(app)
     register_extensions(app)
+    register_mail(app)
     register_queue(app)
     register_blueprints(app)
     register_errorhandlers(app)
@@ -50,7 +51,7 @@ def register_content(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from openpositions.extensions import babel, csrf, db, limiter, mail, migrate
+    from openpositions.extensions import babel, csrf, db, limiter, migrate
     from openpositions.i18n import select_locale
     from openpositions.web import templating
 
@@ -58,9 +59,18 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_DIR / "migrations"))
-    mail.init_app(app)
     limiter.init_app(app)
     templating.init_app(app)
+
+
+def register_mail(app: Flask) -> None:
+    from openpositions.enquiries.addresses import configured_address_problems
+    from openpositions.extensions import mail
+
+    problems = configured_address_problems(app.config)
+    if problems:
+        raise settings.SettingError("\n".join(problems))
+    mail.init_app(app)
 
 
 def register_queue(app: Flask) -> None:

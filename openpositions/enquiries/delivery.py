@@ -2,13 +2,15 @@
 
 import logging
 import smtplib
+from dataclasses import dataclass
 from datetime import timedelta
+from email.message import EmailMessage
 
 from flask import current_app
-from flask_mail import Message
 
-from openpositions.enquiries.mails import acknowledgement_mail, professor_mail
+from openpositions.enquiries.mails import acknowledgement_mail, operator_alert_mail, professor_mail
 from openpositions.enquiries.models import Enquiry
+from openpositions.enquiries.transport import MessageTooLarge, send_message
 from openpositions.extensions import db, mail
 
 log = logging.getLogger(__name__)
@@ -18,21 +20,31 @@ class PermanentFailure(Exception):
     """The mail server refused for good (5xx): retrying cannot help."""
 
 
-def attempt_delivery(enquiry_id: int) -> float | None:
-    """Try once to send an enquiry's mails; return seconds to the next try, or None if done."""
+@dataclass(frozen=True)
+class Outcome:
+    """What one attempt came to: try again in so many seconds, or done, or failed for good."""
+
+    retry_in: float | None = None
+    failed: bool = False
+
+
+DONE = Outcome()
+
+
+def attempt_delivery(enquiry_id: int) -> Outcome:
+    """Try once to send an enquiry's mails, and record how it went."""
     lease = timedelta(seconds=current_app.config["ENQUIRY_DELIVERY_LEASE"])
     claimed = Enquiry.claim(enquiry_id, lease)
     db.session.commit()
     if not claimed:
-        return None  # Purged, delivered, or being sent right now by another copy of this task.
+        return DONE  # Purged, delivered, or being sent right now by another copy of this task.
     enquiry = db.session.get(Enquiry, enquiry_id)
     if enquiry is None:
-        return None
+        return DONE
     try:
         send_pending_mails(enquiry)
     except PermanentFailure as refusal:
-        give_up(enquiry, describe(refusal.__cause__))
-        return None
+        return give_up(enquiry, describe(refusal.__cause__))
     except (smtplib.SMTPException, OSError) as error:
         return retry_later(enquiry, describe(error))
     except Exception as error:  # A bug or bad data must not leave the enquiry stuck: retry.
@@ -41,7 +53,7 @@ def attempt_delivery(enquiry_id: int) -> float | None:
     enquiry.mark_sent()
     db.session.commit()
     log.info("Enquiry %s sent after %d attempt(s)", enquiry.reference, enquiry.attempts)
-    return None
+    return DONE
 
 
 def send_pending_mails(enquiry: Enquiry) -> None:
@@ -61,9 +73,11 @@ def send_pending_mails(enquiry: Enquiry) -> None:
         enquiry.mark_acknowledged()
 
 
-def _send(message: Message) -> None:
+def _send(message: EmailMessage) -> None:
     try:
-        mail.send(message)
+        send_message(mail, message)
+    except MessageTooLarge as error:
+        raise PermanentFailure() from error
     except smtplib.SMTPRecipientsRefused as error:
         codes = [code for code, _ in error.recipients.values()]
         if all(500 <= code < 600 for code in codes):
@@ -82,8 +96,13 @@ def describe(error: BaseException | None) -> str:
         if isinstance(text, bytes):
             text = text.decode("utf-8", "replace")
         return f"{error.smtp_code} {text}"
+    if isinstance(error, MessageTooLarge):
+        return str(error)
     if isinstance(error, smtplib.SMTPRecipientsRefused):
-        return "; ".join(f"{code} {text!r}" for code, text in error.recipients.values())
+        return "; ".join(
+            f"{code} {text.decode('utf-8', 'replace') if isinstance(text, bytes) else text}"
+            for code, text in error.recipients.values()
+        )
     return f"{type(error).__name__}: {error}"
 
 
@@ -94,26 +113,35 @@ def retry_delay(attempts: int) -> float:
     return float(min(delay, config["ENQUIRY_RETRY_MAX_DELAY"]))
 
 
-def retry_later(enquiry: Enquiry, error: str) -> float | None:
+def retry_later(enquiry: Enquiry, error: str) -> Outcome:
     """Schedule the next attempt, or give up once ENQUIRY_RETRY_FOR has been spent."""
     delay = retry_delay(enquiry.attempts)
     waited = sum(retry_delay(attempt) for attempt in range(1, enquiry.attempts + 1))
     if waited > current_app.config["ENQUIRY_RETRY_FOR"]:
-        give_up(enquiry, f"still failing after {enquiry.attempts} attempts: {error}")
-        return None
+        return give_up(enquiry, f"still failing after {enquiry.attempts} attempts: {error}")
     enquiry.schedule_retry(error, delay)
     db.session.commit()
     log.warning(
         "Enquiry %s not sent (attempt %d): %s; next try in %ds",
         enquiry.reference, enquiry.attempts, error, delay,
     )  # fmt: skip
-    return delay
+    return Outcome(retry_in=delay)
 
 
-def give_up(enquiry: Enquiry, error: str) -> None:
+def give_up(enquiry: Enquiry, error: str) -> Outcome:
     enquiry.fail(error)
     db.session.commit()
     log.error(
         "Enquiry %s FAILED after %d attempt(s): %s. Resend with: flask enquiries resend %s",
         enquiry.reference, enquiry.attempts, error, enquiry.reference,
     )  # fmt: skip
+    return Outcome(failed=True)
+
+
+def send_operator_alert(enquiry_id: int, kind: str) -> None:
+    """Mail the operator about an enquiry that failed ("failed") or waits too long ("overdue")."""
+    enquiry = db.session.get(Enquiry, enquiry_id)
+    if enquiry is None or not current_app.config["OPERATOR_EMAIL"]:
+        return  # Purged meanwhile, or no operator to tell: the log has it.
+    send_message(mail, operator_alert_mail(enquiry, kind))
+    log.info("Operator told that enquiry %s is %s", enquiry.reference, kind)

@@ -1,10 +1,13 @@
 """The enquiry form: what an applicant may send, and what each mistake tells them to do."""
 
+import math
+import re
 import unicodedata
 from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app, request
+from flask_babel import format_decimal, gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
@@ -15,16 +18,32 @@ from wtforms.validators import DataRequired, InputRequired, Length, StopValidati
 
 from openpositions.content import Content
 from openpositions.content.topics import enquiry_topics
+from openpositions.enquiries.addresses import travels_as_one_address
+from openpositions.enquiries.mails import largest_cv
 from openpositions.enquiries.models import Enquiry
 from openpositions.enquiries.spam import HONEYPOT_FIELD
 
-CV_MAX_BYTES = 10 * 1024 * 1024
 # Line and paragraph separators and control characters: in a name they could end a mail header.
 FORBIDDEN_IN_ONE_LINE = {"Cc", "Zl", "Zp"}
 
 
 def strip(value: Any) -> Any:
     return value.strip() if isinstance(value, str) else value
+
+
+def single_spaced(value: Any) -> Any:
+    """Trimmed, with each run of spaces one space: as the professor's mail will show it."""
+    return re.sub(" {2,}", " ", value.strip()) if isinstance(value, str) else value
+
+
+def cv_size_limit() -> int:
+    """The largest CV in bytes: what still fits, as a whole mail, through the relay."""
+    return largest_cv(current_app.config["MAIL_MAX_MESSAGE_SIZE"])
+
+
+def megabytes(size: int) -> str:
+    """A size in MB (millions of bytes), rounded down to one decimal, in the page's language."""
+    return str(format_decimal(math.floor(size / 100_000) / 10, format="#,##0.#"))
 
 
 def normalise_message(value: Any) -> Any:
@@ -67,8 +86,16 @@ def email_address(form: FlaskForm, field: Any) -> None:
         raise ValidationError(
             _l("Enter an email address in the correct format, like name@example.com")
         ) from None
+    transport_email = result.ascii_email or result.normalized
+    if not travels_as_one_address(transport_email):
+        raise ValidationError(
+            _l(
+                "This email address cannot be used to answer you; enter the address you read "
+                "your mail at, like name@example.com"
+            )
+        )
     field.data = result.normalized
-    form.transport_email = result.ascii_email or result.normalized
+    form.transport_email = transport_email
 
 
 def pdf_file(form: FlaskForm, field: Any) -> None:
@@ -77,11 +104,14 @@ def pdf_file(form: FlaskForm, field: Any) -> None:
     if upload is None or not getattr(upload, "filename", None):
         field.data = None
         raise StopValidation()
-    data = upload.stream.read(CV_MAX_BYTES + 1)
+    limit = cv_size_limit()
+    data = upload.stream.read(limit + 1)
     if not data:
         raise ValidationError(_l("The selected file is empty; choose your CV as a PDF"))
-    if len(data) > CV_MAX_BYTES:
-        raise ValidationError(_l("The selected file must be smaller than 10 MB"))
+    if len(data) > limit:
+        raise ValidationError(
+            gettext("The selected file must be at most %(size)s MB", size=megabytes(limit))
+        )
     if not data.startswith(b"%PDF-"):
         raise ValidationError(_l("The selected file must be a PDF"))
     form.cv_bytes = data
@@ -92,7 +122,7 @@ class EnquiryForm(FlaskForm):
     # DataRequired, not InputRequired: a value of only spaces is empty once trimmed.
     name = StringField(
         _l("Full name"),
-        filters=[strip],
+        filters=[single_spaced],
         validators=[
             DataRequired(_l("Enter your name")),
             Length(max=100, message=_l("Your name must be 100 characters or fewer")),

@@ -1,21 +1,51 @@
-"""The two mails an enquiry makes: to the professor, and the applicant's acknowledgement."""
+"""The mails an enquiry makes: to the professor, the applicant's receipt, the operator's alerts.
+
+Composed with Python's modern email API: every address an Address, every header encoded by the
+policy, so that names in any script arrive as typed and bodies keep to SMTP's line limit.
+"""
 
 import re
 import unicodedata
-from email.utils import parseaddr
+from datetime import UTC, datetime
+from email import policy
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime
 
 from flask import current_app, render_template
 from flask_babel import force_locale, gettext
-from flask_mail import Message
 
 from openpositions.content import current_content
 from openpositions.content.topics import topic_title
+from openpositions.enquiries.addresses import parse_address
 from openpositions.enquiries.models import Enquiry
 
+# SMTP's CRLF line ends; 7bit, so that any byte beyond ASCII travels quoted-printable or base64
+# and no line comes near the 998-byte limit, whatever the relay offers.
+MAIL_POLICY = policy.SMTP.clone(cte_type="7bit")
 
-def professor_address() -> str:
+# What the two text parts, the headers and the MIME structure may take at most, beside the CV:
+# a 5,000-character message in both parts, escaped and encoded, stays well below it.
+MESSAGE_ALLOWANCE = 128 * 1024
+# base64 writes 57 bytes as a line of 76 characters and CRLF.
+BASE64_LINE_INPUT, BASE64_LINE_OUTPUT = 57, 78
+
+
+def largest_cv(max_message_size: int) -> int:
+    """The largest CV (bytes) whose mail still fits a relay that takes `max_message_size`."""
+    lines = max(0, max_message_size - MESSAGE_ALLOWANCE) // BASE64_LINE_OUTPUT
+    return lines * BASE64_LINE_INPUT
+
+
+def professor_address() -> Address:
     """Where enquiries go: the configured recipient, else the site's contact person."""
-    return current_app.config["ENQUIRY_RECIPIENT"] or current_content().site.contact.email
+    return parse_address(
+        current_app.config["ENQUIRY_RECIPIENT"] or current_content().site.contact.email
+    )
+
+
+def site_sender() -> Address:
+    return parse_address(current_app.config["MAIL_DEFAULT_SENDER"])
 
 
 # Address punctuation, and the = and ? of RFC 2047 encoded words ("=?utf-8?q?...?=").
@@ -34,8 +64,7 @@ def display_name(name: str) -> str:
 
 def message_id(enquiry: Enquiry, kind: str) -> str:
     """A Message-ID that is the same on every attempt, so a repeat is recognisable."""
-    domain = parseaddr(current_app.config["MAIL_DEFAULT_SENDER"])[1].rpartition("@")[2]
-    return f"<{enquiry.reference}.{kind}@{domain or 'localhost'}>"
+    return f"<{enquiry.reference}.{kind}@{site_sender().domain}>"
 
 
 def cv_attachment_name(enquiry: Enquiry) -> str:
@@ -45,41 +74,92 @@ def cv_attachment_name(enquiry: Enquiry) -> str:
     return f"cv-{slug}-{enquiry.reference}.pdf" if slug else f"cv-{enquiry.reference}.pdf"
 
 
-def professor_mail(enquiry: Enquiry) -> Message:
+def compose(
+    *,
+    subject: str,
+    to: Address,
+    text: str,
+    html: str | None,
+    message_id: str,
+    reply_to: Address | None = None,
+) -> EmailMessage:
+    """A mail from the site's own address: headers, a text part, and an HTML alternative."""
+    message = EmailMessage(policy=MAIL_POLICY)
+    message["Subject"] = subject
+    message["From"] = site_sender()
+    message["To"] = to
+    if reply_to is not None:
+        message["Reply-To"] = reply_to
+    message["Date"] = format_datetime(datetime.now(UTC))
+    message["Message-ID"] = message_id
+    message.set_content(text)
+    if html is not None:
+        message.add_alternative(html, subtype="html")
+    return message
+
+
+def professor_mail(enquiry: Enquiry) -> EmailMessage:
     """The enquiry as the professor reads it: Reply answers the applicant."""
     with force_locale(current_app.config["ENQUIRY_MAIL_LANGUAGE"]):
         content = current_content()
         # The title in the professor's language, whichever language the applicant used.
         position_title = topic_title(content, enquiry.position_slug, enquiry.position_title)
-        subject = gettext(
-            "Enquiry %(reference)s: %(position)s – %(name)s",
-            reference=enquiry.reference,
-            position=position_title,
-            name=display_name(enquiry.name),
-        )
+        name = display_name(enquiry.name)
         context = {"enquiry": enquiry, "site": content.site, "position_title": position_title}
-        message = Message(
-            subject=subject,
-            recipients=[professor_address()],
-            reply_to=(display_name(enquiry.name), enquiry.transport_email),
-            body=render_template("email/professor.txt", **context),
+        message = compose(
+            subject=gettext(
+                "Enquiry %(reference)s: %(position)s – %(name)s",
+                reference=enquiry.reference,
+                position=position_title,
+                name=name,
+            ),
+            to=professor_address(),
+            reply_to=Address(name, addr_spec=enquiry.transport_email),
+            text=render_template("email/professor.txt", **context),
             html=render_template("email/professor.html", **context),
+            message_id=message_id(enquiry, "enquiry"),
         )
-    message.msgId = message_id(enquiry, "enquiry")
     if enquiry.cv_filename and enquiry.cv_data:
-        message.attach(cv_attachment_name(enquiry), "application/pdf", enquiry.cv_data)
+        message.add_attachment(
+            enquiry.cv_data,
+            maintype="application",
+            subtype="pdf",
+            filename=cv_attachment_name(enquiry),
+        )
     return message
 
 
-def acknowledgement_mail(enquiry: Enquiry) -> Message:
+def acknowledgement_mail(enquiry: Enquiry) -> EmailMessage:
     """The applicant's receipt: reference, position, what happens next; none of their text."""
     with force_locale(enquiry.language):
         context = {"enquiry": enquiry, "site": current_content().site}
-        message = Message(
+        return compose(
             subject=gettext("We received your enquiry %(reference)s", reference=enquiry.reference),
-            recipients=[enquiry.transport_email],
-            body=render_template("email/acknowledgement.txt", **context),
+            to=Address(addr_spec=enquiry.transport_email),
+            text=render_template("email/acknowledgement.txt", **context),
             html=render_template("email/acknowledgement.html", **context),
+            message_id=message_id(enquiry, "acknowledgement"),
         )
-    message.msgId = message_id(enquiry, "acknowledgement")
-    return message
+
+
+def operator_alert_mail(enquiry: Enquiry, kind: str) -> EmailMessage:
+    """Tell the operator an enquiry failed for good or waits too long: never its content."""
+    context = {
+        "enquiry": enquiry,
+        "recipient": professor_address().addr_spec,
+        "kind": kind,
+    }
+    # The operator reads the site's logs and commands in English; so is this.
+    with force_locale("en"):
+        subject = (
+            f"Enquiry {enquiry.reference} could not be delivered"
+            if kind == "failed"
+            else f"Enquiry {enquiry.reference} is still waiting to be delivered"
+        )
+        return compose(
+            subject=subject,
+            to=parse_address(current_app.config["OPERATOR_EMAIL"]),
+            text=render_template("email/operator_alert.txt", **context),
+            html=None,
+            message_id=message_id(enquiry, f"alert-{kind}"),
+        )

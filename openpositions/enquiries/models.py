@@ -67,6 +67,8 @@ class Enquiry(Model):
     notified_at: Mapped[datetime | None]
     acknowledged_at: Mapped[datetime | None]
     sent_at: Mapped[datetime | None]
+    # When the operator was told that it waits longer than it should: once is enough.
+    overdue_alerted_at: Mapped[datetime | None]
 
     def __repr__(self) -> str:
         return f"<Enquiry {self.reference} {self.status}>"
@@ -101,6 +103,9 @@ class Enquiry(Model):
     def note_error(self, error: str) -> None:
         """Record a problem that does not hold the delivery back (a refused receipt)."""
         self.last_error = error
+
+    def mark_overdue_alerted(self) -> None:
+        self.overdue_alerted_at = utcnow()
 
     def mark_sent(self) -> None:
         self.status = SENT

@@ -16,7 +16,7 @@ from huey.api import TaskWrapper
 from huey.consumer import Consumer
 from huey.exceptions import RetryTask
 
-from openpositions.enquiries.delivery import attempt_delivery
+from openpositions.enquiries.delivery import attempt_delivery, send_operator_alert
 from openpositions.enquiries.models import PENDING, Enquiry, utcnow
 from openpositions.enquiries.retention import purge_expired
 from openpositions.extensions import db
@@ -40,6 +40,7 @@ class InProcessConsumer(Consumer):
 class DeliveryQueue:
     huey: Huey
     deliver: TaskWrapper
+    alert: TaskWrapper
     consumer: Consumer | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -99,21 +100,30 @@ def init_app(app: Flask) -> DeliveryQueue:
     @huey.task(name="deliver_enquiry")
     def deliver(enquiry_id: int) -> None:
         with app.app_context():
-            delay = attempt_delivery(enquiry_id)
-        if delay is not None:
-            raise RetryTask(delay=delay)
+            outcome = attempt_delivery(enquiry_id)
+            if outcome.failed and app.config["OPERATOR_EMAIL"]:
+                queue.alert(enquiry_id, "failed")
+        if outcome.retry_in is not None:
+            raise RetryTask(delay=outcome.retry_in)
+
+    # The operator's mail goes through the same queue: retried while the relay is down.
+    @huey.task(name="alert_operator", retries=10, retry_delay=60)
+    def alert(enquiry_id: int, kind: str) -> None:
+        with app.app_context():
+            send_operator_alert(enquiry_id, kind)
 
     @huey.periodic_task(crontab(minute="*"), name="queue_lost_enquiries")
     def sweep() -> None:
         with app.app_context():
             queue_lost_enquiries()
+            alert_overdue_enquiries()
 
     @huey.periodic_task(crontab(minute="23", hour="3"), name="purge_expired_enquiries")
     def purge() -> None:
         with app.app_context():
             purge_expired()
 
-    queue = DeliveryQueue(huey=huey, deliver=deliver)
+    queue = DeliveryQueue(huey=huey, deliver=deliver, alert=alert)
     app.extensions["openpositions.queue"] = queue
     if app.config["QUEUE_IN_PROCESS"]:
         # Started by the first request rather than here, so that `flask db upgrade` and the
@@ -168,3 +178,26 @@ def queue_lost_enquiries() -> int:
         if queued:
             log.warning("Enquiry %s had no queued delivery; queued again", enquiry.reference)
     return len(lost)
+
+
+def alert_overdue_enquiries() -> int:
+    """Tell the operator, once each, of enquiries waiting longer than ENQUIRY_ALERT_AFTER."""
+    config = current_app.config
+    if not config["OPERATOR_EMAIL"]:
+        return 0
+    since = utcnow() - timedelta(seconds=config["ENQUIRY_ALERT_AFTER"])
+    overdue = list(
+        db.session.scalars(
+            sa.select(Enquiry)
+            .where(Enquiry.status == PENDING, Enquiry.overdue_alerted_at.is_(None))
+            .where(Enquiry.created_at < since)
+            .order_by(Enquiry.id)
+        )
+    )
+    queue = delivery_queue()
+    for enquiry in overdue:
+        enquiry.mark_overdue_alerted()
+        db.session.commit()
+        log.warning("Enquiry %s waits longer than expected; operator told", enquiry.reference)
+        queue.alert(enquiry.id, "overdue")
+    return len(overdue)

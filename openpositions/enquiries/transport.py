@@ -1,9 +1,13 @@
-"""Flask-Mail, with a timeout so that a stalled mail server cannot hold a worker for ever."""
+"""Sending a composed mail through Flask-Mail's SMTP connection, as real relays behave."""
 
+import logging
 import smtplib
+from email.message import EmailMessage
 
 from flask import current_app
 from flask_mail import Connection, Mail, _Mail
+
+log = logging.getLogger(__name__)
 
 
 class TimeoutConnection(Connection):
@@ -32,3 +36,49 @@ class Mailer(Mail):
     def connect(self) -> TimeoutConnection:
         settings = current_app.extensions["mail"]
         return TimeoutConnection(settings, timeout=current_app.config["MAIL_TIMEOUT"])
+
+
+class MessageTooLarge(Exception):
+    """The relay announced a size limit this message exceeds: sending it again cannot help."""
+
+    def __init__(self, size: int, limit: int) -> None:
+        super().__init__(
+            f"the message is {size:,} bytes and the mail server takes at most {limit:,} "
+            "(its SIZE); raise the server's limit or lower FLASK_MAIL_MAX_MESSAGE_SIZE"
+        )
+
+
+def send_message(mailer: Mailer, message: EmailMessage) -> None:
+    """Send one message; once the relay has answered 250 to its DATA, it counts as sent.
+
+    An error after that (at QUIT, or a connection dropped) is logged, not raised: the relay
+    has taken the mail, and sending it again would deliver a copy.
+    """
+    sender = message["From"].addresses[0].addr_spec
+    recipients = [address.addr_spec for address in message["To"].addresses]
+    data = message.as_bytes()  # In the policy it was composed with: CRLF, 7bit.
+    taken = False
+    try:
+        with mailer.connect() as connection:
+            host: smtplib.SMTP | None = connection.host
+            if host is None:
+                return  # MAIL_SUPPRESS_SEND: nothing leaves the site.
+            limit = announced_size_limit(host)
+            if limit and len(data) > limit:
+                raise MessageTooLarge(len(data), limit)
+            host.sendmail(sender, recipients, data)
+            taken = True
+    except (smtplib.SMTPException, OSError) as error:
+        if not taken:
+            raise
+        log.warning(
+            "Mail %s was taken by the mail server; the connection then failed (%s: %s)",
+            message["Message-ID"], type(error).__name__, error,
+        )  # fmt: skip
+
+
+def announced_size_limit(host: smtplib.SMTP) -> int:
+    """The SIZE the relay announced in its EHLO answer; 0 when it names none."""
+    host.ehlo_or_helo_if_needed()
+    announced = host.esmtp_features.get("size", "")
+    return int(announced) if announced.strip().isdigit() else 0

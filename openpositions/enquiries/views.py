@@ -14,7 +14,7 @@ from werkzeug.wrappers import Response
 from openpositions.content import current_content
 from openpositions.content.topics import topic_title
 from openpositions.enquiries.accept import EnquiryNotStored, accept_enquiry, new_reference
-from openpositions.enquiries.forms import EnquiryForm
+from openpositions.enquiries.forms import EnquiryForm, cv_size_limit, megabytes
 from openpositions.enquiries.spam import filled_too_fast, form_started_token
 from openpositions.extensions import limiter
 from openpositions.web.errors import minutes_until_retry
@@ -58,7 +58,13 @@ def form() -> Response | tuple[str, int]:
 def render_form(
     form: EnquiryForm, status: int = 200, notices: Sequence[str] = ()
 ) -> tuple[str, int]:
-    return render_template("enquiries/form.html", form=form, notices=notices), status
+    page = render_template(
+        "enquiries/form.html",
+        form=form,
+        notices=notices,
+        cv_size_limit_mb=megabytes(cv_size_limit()),
+    )
+    return page, status
 
 
 def _receipts() -> URLSafeSerializer:

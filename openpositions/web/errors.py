@@ -33,7 +33,10 @@ MESSAGES = {
     410: (_l("This page is gone"), _l("What was here has been removed for good.")),
     413: (
         _l("The file is too large"),
-        _l("The file you sent is larger than 10 MB. Choose a smaller PDF and send the form again."),
+        _l(
+            "The file you sent is larger than the form accepts. Choose a smaller PDF and send "
+            "the form again."
+        ),
     ),
     429: (
         _l("Too many requests"),

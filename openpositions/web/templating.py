@@ -2,6 +2,7 @@
 
 import functools
 import hashlib
+import re
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ def init_app(app: Flask) -> None:
         current_language=current_language,
         lang_attribute=lang_attribute,
     )
+    app.jinja_env.filters["paragraphs"] = paragraphs
 
 
 def version_static_files(endpoint: str, values: dict[str, Any]) -> None:
@@ -59,3 +61,12 @@ def atom_datetime(day: date | None) -> str:
     """An RFC 3339 timestamp for a day (midnight UTC), as Atom requires; today if none."""
     moment = datetime.combine(day, time(), UTC) if day else datetime.now(UTC)
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def paragraphs(text: str) -> Markup:
+    """Plain text as HTML paragraphs, its single line breaks kept as <br>; all of it escaped."""
+    blocks = [block for block in re.split(r"\n\s*\n", text.strip()) if block.strip()]
+    return Markup("\n").join(
+        Markup("<p>{}</p>").format(Markup("<br>\n").join(block.strip("\n").split("\n")))
+        for block in blocks
+    )

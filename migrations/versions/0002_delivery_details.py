@@ -1,4 +1,5 @@
-"""The address each enquiry's mail travels to, stored when it is accepted.
+"""The address each enquiry's mail travels to, stored when it is accepted; and when the
+operator was told that it waits too long.
 
 Revision ID: 0002
 Revises: 0001
@@ -32,6 +33,7 @@ def ascii_form(email: str) -> str:
 def upgrade() -> None:
     with op.batch_alter_table("enquiry") as batch:
         batch.add_column(sa.Column("transport_email", sa.String(length=320), nullable=True))
+        batch.add_column(sa.Column("overdue_alerted_at", sa.DateTime(), nullable=True))
     connection = op.get_bind()
     for row in connection.execute(sa.select(enquiry.c.id, enquiry.c.email)).all():
         connection.execute(
@@ -45,4 +47,5 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     with op.batch_alter_table("enquiry") as batch:
+        batch.drop_column("overdue_alerted_at")
         batch.drop_column("transport_email")
