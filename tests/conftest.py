@@ -12,13 +12,15 @@ from openpositions.extensions import db
 from tests.services import postgres_database
 from tests.support.app import make_app
 from tests.support.net import free_port
-from tests.support.smtp import SmtpSink
+from tests.support.smtp import RELAY_MESSAGE_SIZE_LIMIT, SmtpSink
 
 
 @pytest.fixture(scope="session")
 def smtp_server() -> Iterator[SmtpSink]:
     sink = SmtpSink(port=free_port())
-    controller = Controller(sink, hostname="127.0.0.1", port=sink.port)
+    controller = Controller(
+        sink, hostname="127.0.0.1", port=sink.port, data_size_limit=RELAY_MESSAGE_SIZE_LIMIT
+    )
     controller.start()
     yield sink
     controller.stop()

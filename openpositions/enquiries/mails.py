@@ -49,7 +49,9 @@ def site_sender() -> Address:
 
 
 # Address punctuation, and the = and ? of RFC 2047 encoded words ("=?utf-8?q?...?=").
-NOT_IN_HEADER_NAMES = re.compile(r'[<>@,;:"\\()\[\]=?]+')
+# Parentheses stay: names carry them ("渡辺 美咲子 (わたなべ みさこ)"), and in a quoted display
+# name they are text, not a comment.
+NOT_IN_HEADER_NAMES = re.compile(r'[<>@,;:"\\\[\]=?]+')
 
 
 def display_name(name: str) -> str:

@@ -23,16 +23,43 @@ class Received:
     def message(self) -> EmailMessage:
         return message_from_bytes(self.raw, policy=policy.default)  # type: ignore[return-value]
 
+    def shown(self, header: str) -> str:
+        """A header as a mail client shows it: its raw bytes, RFC 2047 decoded.
+
+        Not Python's parsed header: its address parser puts a space between two encoded words
+        of one display name, where RFC 2047 (and mail clients) join them.
+        """
+        raw = message_from_bytes(self.raw, policy=policy.compat32)[header]
+        return decoded_header(str(raw))
+
+
+# Postfix's default message_size_limit: the relay the site is configured for by default.
+RELAY_MESSAGE_SIZE_LIMIT = 10_240_000
+
 
 @dataclass
 class SmtpSink:
-    """An aiosmtpd handler whose answer a test can set: accept, or refuse with a code."""
+    """An aiosmtpd handler that behaves as a test sets it: accept; refuse the message or one
+    recipient with a code; or take the message with 250 and then drop the connection.
+
+    aiosmtpd itself refuses lines over 1,000 bytes ("500 Line too long"), as RFC 5321 allows.
+    """
 
     port: int = 0
     received: list[Received] = field(default_factory=list)
     reply: str = "250 OK"
     delay: float = 0.0
+    refused_recipients: dict[str, str] = field(default_factory=dict)
+    drop_after_data: bool = False
     arrived: threading.Condition = field(default_factory=threading.Condition)
+
+    async def handle_RCPT(  # noqa: N802
+        self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
+    ) -> str:
+        if address in self.refused_recipients:
+            return self.refused_recipients[address]
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
         if self.delay:
@@ -43,6 +70,9 @@ class SmtpSink:
                     Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content)
                 )
                 self.arrived.notify_all()
+            if self.drop_after_data:
+                # The 250 goes out first; then the connection breaks before QUIT.
+                asyncio.get_running_loop().call_soon(server.transport.close)
         return self.reply
 
     def wait_for(self, count: int, timeout: float = 20) -> list[Received]:
@@ -57,6 +87,8 @@ class SmtpSink:
             self.received.clear()
         self.reply = "250 OK"
         self.delay = 0.0
+        self.refused_recipients = {}
+        self.drop_after_data = False
 
 
 def decoded_header(value: str) -> str:
