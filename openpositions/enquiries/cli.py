@@ -1,8 +1,9 @@
 """`flask enquiries ...` and `flask queue worker`: the operator's view of the inbox."""
 
-import csv
+import io
 import logging
-import sys
+from datetime import datetime
+from pathlib import Path
 
 import click
 import sqlalchemy as sa
@@ -10,34 +11,32 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from openpositions.enquiries.accept import find_enquiry
+from openpositions.enquiries.export import DELIMITERS, ENCODING, EXPORT_COLUMNS, write_csv
+from openpositions.enquiries.listing import format_time, table_lines
 from openpositions.enquiries.models import FAILED, STATUSES, Enquiry
 from openpositions.enquiries.queue import delivery_queue, requeue
 from openpositions.enquiries.retention import purge_expired
 from openpositions.extensions import db
 
-enquiries_cli = AppGroup("enquiries", help="List, show, resend, export and purge enquiries.")
+enquiries_cli = AppGroup(
+    "enquiries", help="List, show, resend, export and purge enquiries; take out a CV."
+)
 queue_cli = AppGroup("queue", help="Run the delivery queue.")
-
-EXPORT_COLUMNS = (
-    "reference", "created_at", "status", "attempts", "name", "email", "position_slug",
-    "position_title", "language", "message", "cv_filename", "cv_size", "sent_at", "last_error",
-)  # fmt: skip
 
 
 @enquiries_cli.command("list")
 @click.option("--status", type=click.Choice(STATUSES), help="Only enquiries in this state.")
 def list_enquiries(status: str | None) -> None:
-    """One line per enquiry, newest first."""
+    """One line per enquiry, newest first; times in the group's zone (TIMEZONE)."""
     query = sa.select(Enquiry).order_by(Enquiry.created_at.desc())
     if status:
         query = query.where(Enquiry.status == status)
-    for enquiry in db.session.scalars(query):
-        click.echo(
-            f"{enquiry.reference}  {enquiry.created_at:%Y-%m-%d %H:%M}  {enquiry.status:7}  "
-            f"attempts={enquiry.attempts}  {enquiry.position_slug}  "
-            f"{enquiry.name} <{enquiry.email}>"
-            + (f"  last error: {enquiry.last_error}" if enquiry.last_error else "")
-        )
+    enquiries = list(db.session.scalars(query))
+    if not enquiries:
+        click.echo(f"No enquiries with status {status}." if status else "No enquiries yet.")
+        return
+    for line in table_lines(enquiries):
+        click.echo(line)
 
 
 @enquiries_cli.command("show")
@@ -47,7 +46,7 @@ def show(reference: str) -> None:
     enquiry = _existing(reference)
     for column in EXPORT_COLUMNS:
         if column != "message":
-            click.echo(f"{column:15} {getattr(enquiry, column)}")
+            click.echo(f"{column:15} {_shown(getattr(enquiry, column))}".rstrip())
     click.echo(f"\n{enquiry.message}")
 
 
@@ -69,12 +68,75 @@ def resend(reference: str | None, all_failed: bool) -> None:
 
 
 @enquiries_cli.command("export")
-def export() -> None:
-    """Every enquiry as CSV on standard output (without the CVs)."""
-    writer = csv.writer(sys.stdout)
-    writer.writerow(EXPORT_COLUMNS)
-    for enquiry in db.session.scalars(sa.select(Enquiry).order_by(Enquiry.created_at)):
-        writer.writerow([getattr(enquiry, column) for column in EXPORT_COLUMNS])
+@click.option(
+    "--delimiter",
+    type=click.Choice(DELIMITERS),
+    default=",",
+    show_default=True,
+    help="Between cells: ';' for Excel set up for German.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
+    default=Path("-"),
+    help="The file to write (default: standard output).",
+)
+def export(delimiter: str, output: Path) -> None:
+    """Every enquiry as CSV for a spreadsheet (without the CVs).
+
+    UTF-8 with a byte-order mark, times in ISO 8601 with their offset in the group's zone, and
+    any cell a spreadsheet would run as a formula made plain text with a leading apostrophe.
+    """
+    enquiries = db.session.scalars(sa.select(Enquiry).order_by(Enquiry.created_at))
+    try:
+        with click.open_file(output, "wb") as binary:
+            # One text layer of our own on the bytes, standard output's or the file's, so
+            # that its encoder writes the byte-order mark once, as the very first bytes.
+            text = io.TextIOWrapper(binary, ENCODING, newline="")
+            count = write_csv(enquiries, text, delimiter)
+            text.flush()
+            text.detach()  # Closing our layer must not close standard output.
+    except OSError as error:
+        raise click.ClickException(f"Cannot write {output}: {error.strerror}.") from None
+    if not _is_stdout(output):
+        click.echo(f"Wrote {count} enquiries to {output}.")
+
+
+@enquiries_cli.command("cv")
+@click.argument("reference")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
+    help="The file to write, '-' for standard output (default: cv-REFERENCE.pdf).",
+)
+@click.option("--force", is_flag=True, help="Overwrite the file if it exists.")
+def cv(reference: str, output: Path | None, force: bool) -> None:
+    """Write an enquiry's CV exactly as it was uploaded."""
+    enquiry = _existing(reference)
+    data = enquiry.cv_data
+    if data is None:
+        raise click.ClickException(f"Enquiry {enquiry.reference} came without a CV.")
+    path = output or Path(f"cv-{enquiry.reference}.pdf")
+    try:
+        # "x" creates the file and fails if it exists, in one step.
+        with click.open_file(path, "wb" if force else "xb") as file:
+            if _is_stdout(path) and file.isatty():
+                raise click.UsageError(
+                    "Standard output is a terminal: redirect it or give -o FILE."
+                )
+            file.write(data)
+    except FileExistsError:
+        raise click.ClickException(f"{path} exists; add --force to overwrite it.") from None
+    except OSError as error:
+        raise click.ClickException(f"Cannot write {path}: {error.strerror}.") from None
+    where = "the CV to standard output" if _is_stdout(path) else str(path)
+    # On standard error when standard output is the file, so that it holds nothing else.
+    click.echo(
+        f"Wrote {where} ({len(data):,} bytes, uploaded as {enquiry.cv_filename}).",
+        err=_is_stdout(path),
+    )
 
 
 @enquiries_cli.command("purge")
@@ -106,3 +168,16 @@ def _existing(reference: str) -> Enquiry:
     if enquiry is None:
         raise click.ClickException(f"No enquiry with reference {reference!r}.")
     return enquiry
+
+
+def _is_stdout(path: Path) -> bool:
+    return str(path) == "-"
+
+
+def _shown(value: object) -> str:
+    """A stored value for `show`: times in the group's zone, nothing for what is unset."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return format_time(value)
+    return str(value)

@@ -2,8 +2,10 @@
 
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, cast
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from flask import current_app
 from sqlalchemy.orm import Mapped, deferred, mapped_column
 
 from openpositions.extensions import Base, db
@@ -27,6 +29,15 @@ def rows_affected(result: sa.Result[Any]) -> int:
 
 def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
+
+
+def in_group_timezone(stored: datetime) -> datetime:
+    """A stored time (naive UTC, as every time here is) as the group's clock showed it.
+
+    The result carries its zone (the setting TIMEZONE), so that formatting it can show the
+    offset or the abbreviation, which changes with summer time.
+    """
+    return stored.replace(tzinfo=UTC).astimezone(ZoneInfo(current_app.config["TIMEZONE"]))
 
 
 class Enquiry(Model):
