@@ -149,7 +149,9 @@ def test_the_applicant_gets_the_receipt_in_their_language_the_professor_in_engli
     assert "Promovierende in Deep Learning für die Satellitenbildanalyse" in receipt_text
     assert "innerhalb von zwei Wochen" in receipt_text
     assert receipt.get_body(preferencelist=("html",)).get_content().count('lang="de"') == 1
-    assert str(professor["Subject"]).startswith("Enquiry RS-")
+    assert str(professor["Subject"]).startswith(
+        "Ada Lovelace – PhD candidates in Deep Learning for Satellite Image Analysis (RS-"
+    )
     assert "PhD candidates in Deep Learning for Satellite Image Analysis" in str(
         professor["Subject"]
     )

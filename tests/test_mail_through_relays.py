@@ -150,9 +150,9 @@ _hypothesis_apps: dict[str, Flask] = {}
 
 
 def hypothesis_app(tmp_path_factory: pytest.TempPathFactory) -> Flask:
-    """One app for all the generated names: composing a mail needs no database row."""
+    """One app for all the generated names: the mail is composed, not sent."""
     if "app" not in _hypothesis_apps:
-        _hypothesis_apps["app"] = create_app(app_config(tmp_path_factory.mktemp("names"), 2525))
+        _hypothesis_apps["app"] = make_app(tmp_path_factory.mktemp("names"), 2525)
     return _hypothesis_apps["app"]
 
 

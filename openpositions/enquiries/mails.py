@@ -18,7 +18,9 @@ from flask_babel import force_locale, gettext
 from openpositions.content import current_content
 from openpositions.content.topics import topic_title
 from openpositions.enquiries.addresses import parse_address
+from openpositions.enquiries.brief import file_size, professor_brief, shown_time
 from openpositions.enquiries.models import Enquiry
+from openpositions.web.urls import absolute_url
 
 # SMTP's CRLF line ends; 7bit, so that any byte beyond ASCII travels quoted-printable or base64
 # and no line comes near the 998-byte limit, whatever the relay offers.
@@ -101,20 +103,16 @@ def compose(
 
 
 def professor_mail(enquiry: Enquiry) -> EmailMessage:
-    """The enquiry as the professor reads it: Reply answers the applicant."""
-    with force_locale(current_app.config["ENQUIRY_MAIL_LANGUAGE"]):
+    """The enquiry as a brief the professor reads at a glance: Reply answers the applicant."""
+    language = current_app.config["ENQUIRY_MAIL_LANGUAGE"]
+    with force_locale(language):
         content = current_content()
-        # The title in the professor's language, whichever language the applicant used.
-        position_title = topic_title(content, enquiry.position_slug, enquiry.position_title)
+        brief = professor_brief(enquiry, content, language)
         name = display_name(enquiry.name)
-        context = {"enquiry": enquiry, "site": content.site, "position_title": position_title}
+        context = {"enquiry": enquiry, "site": content.site, "brief": brief}
         message = compose(
-            subject=gettext(
-                "Enquiry %(reference)s: %(position)s – %(name)s",
-                reference=enquiry.reference,
-                position=position_title,
-                name=name,
-            ),
+            # The name first: an inbox list cuts the end of a long subject, not its start.
+            subject=f"{name} – {brief.position_title} ({enquiry.reference})",
             to=professor_address(),
             reply_to=Address(name, addr_spec=enquiry.transport_email),
             text=render_template("email/professor.txt", **context),
@@ -132,9 +130,21 @@ def professor_mail(enquiry: Enquiry) -> EmailMessage:
 
 
 def acknowledgement_mail(enquiry: Enquiry) -> EmailMessage:
-    """The applicant's receipt: reference, position, what happens next; none of their text."""
+    """The applicant's receipt: what arrived and what happens next.
+
+    None of the applicant's own text (name, message, file name): otherwise anyone could send
+    words of their choosing to any address through the site.
+    """
     with force_locale(enquiry.language):
-        context = {"enquiry": enquiry, "site": current_content().site}
+        content = current_content()
+        context = {
+            "enquiry": enquiry,
+            "site": content.site,
+            "position_title": topic_title(content, enquiry.position_slug, enquiry.position_title),
+            "received": shown_time(enquiry.created_at),
+            "cv_size": file_size(enquiry.cv_size) if enquiry.cv_data else None,
+            "form_url": absolute_url("enquiries.form"),
+        }
         return compose(
             subject=gettext("We received your enquiry %(reference)s", reference=enquiry.reference),
             to=Address(addr_spec=enquiry.transport_email),

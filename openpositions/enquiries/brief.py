@@ -1,0 +1,93 @@
+"""What the professor needs at a glance about an enquiry, before its message."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from babel import Locale
+from flask_babel import gettext
+
+from openpositions.content import Content
+from openpositions.content.topics import topic_title
+from openpositions.enquiries.models import Enquiry, in_group_timezone
+from openpositions.extensions import db
+from openpositions.web.urls import absolute_url
+
+
+@dataclass(frozen=True)
+class EarlierEnquiry:
+    reference: str
+    received: str
+    position_title: str
+
+
+@dataclass(frozen=True)
+class Brief:
+    position_title: str
+    # Empty for the fellowship and general routes, and where no SITE_URL says where the site is.
+    position_url: str
+    # "open", "open until 15 January 2026", "closed", ...: as the site shows it today.
+    position_state: str
+    language: str
+    received: str
+    cv: str
+    earlier: tuple[EarlierEnquiry, ...]
+
+
+def shown_time(stored: datetime) -> str:
+    """A stored time as the group's clock showed it, with the zone: 2026-12-01 10:04 CET."""
+    return in_group_timezone(stored).strftime("%Y-%m-%d %H:%M %Z")
+
+
+def file_size(size: int | None) -> str:
+    """A file's size as people say it: 870 KB, 6.5 MB."""
+    size = size or 0
+    if size < 1_000_000:
+        return f"{max(1, round(size / 1000))} KB"
+    return f"{size / 1_000_000:.1f} MB"
+
+
+def professor_brief(enquiry: Enquiry, content: Content, language: str) -> Brief:
+    """The facts at the top of the professor's mail, in `language` (the content's too)."""
+    position = content.position(enquiry.position_slug)
+    if position is None:
+        url, state = "", ""
+    else:
+        url = absolute_url("positions.detail", slug=position.slug)
+        state = gettext("open") if position.is_open else gettext("closed")
+    if enquiry.cv_data:
+        cv = gettext(
+            "attached (%(file)s, %(size)s)",
+            file=enquiry.cv_filename or "cv.pdf",
+            size=file_size(enquiry.cv_size),
+        )
+    else:
+        cv = gettext("none")
+    return Brief(
+        position_title=topic_title(content, enquiry.position_slug, enquiry.position_title),
+        position_url=url,
+        position_state=state,
+        language=Locale.parse(enquiry.language).get_display_name(language) or enquiry.language,
+        received=shown_time(enquiry.created_at),
+        cv=cv,
+        earlier=tuple(
+            EarlierEnquiry(
+                reference=earlier.reference,
+                received=shown_time(earlier.created_at),
+                position_title=topic_title(content, earlier.position_slug, earlier.position_title),
+            )
+            for earlier in earlier_enquiries(enquiry)
+        ),
+    )
+
+
+def earlier_enquiries(enquiry: Enquiry) -> list[Enquiry]:
+    """The enquiries still kept that the same address sent before this one, newest first."""
+    query = (
+        sa.select(Enquiry)
+        .where(sa.func.lower(Enquiry.transport_email) == enquiry.transport_email.lower())
+        .where(Enquiry.id != enquiry.id, Enquiry.created_at <= enquiry.created_at)
+        .order_by(Enquiry.created_at.desc())
+        .limit(10)
+    )
+    return list(db.session.scalars(query))

@@ -1,0 +1,152 @@
+"""The professor's mail as a brief, and the applicant's receipt, as each reader sees them."""
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from tests.support.app import make_app, stored_enquiries
+from tests.support.forms import post_enquiry
+from tests.support.pdfs import pdf_of_size
+from tests.support.smtp import Received, SmtpSink
+
+PROFESSOR = "professor@rsim.example.org"
+SITE = "https://positions.rsim.example.org"
+POSITION_TITLE = "PhD candidates in Deep Learning for Satellite Image Analysis"
+POSITION_URL = f"{SITE}/openpositions/phd-deep-learning-satellite-images"
+
+
+@pytest.fixture
+def site_app(tmp_path: Path, smtp: SmtpSink) -> Iterator[Flask]:
+    app = make_app(tmp_path, smtp.port, SITE_URL=SITE)
+    queue = app.extensions["openpositions.queue"]
+    queue.start_in_process(workers=2)
+    yield app
+    queue.stop_in_process()
+
+
+@pytest.fixture
+def site_client(site_app: Flask) -> FlaskClient:
+    return site_app.test_client()
+
+
+def mail_for(mails: list[Received], address: str) -> Received:
+    (found,) = [mail for mail in mails if address in mail.rcpt_tos]
+    return found
+
+
+def text_of(mail: Received) -> str:
+    body = mail.message.get_body(preferencelist=("plain",))
+    return str(body.get_content()).replace("\r\n", "\n")
+
+
+def html_of(mail: Received) -> str:
+    body = mail.message.get_body(preferencelist=("html",))
+    return str(body.get_content()).replace("\r\n", "\n")
+
+
+def test_the_professor_reads_a_brief_before_the_message(
+    site_app: Flask, site_client: FlaskClient, smtp: SmtpSink
+) -> None:
+    cv = pdf_of_size(1_234_567)
+    response = post_enquiry(
+        site_client,
+        name="Zoë Brontë-O'Connor",
+        headers={"Accept-Language": "de"},
+        cv=(cv, "Lebenslauf Zoë.pdf", "application/pdf"),
+    )
+    assert response.status_code == 303
+    mail = mail_for(smtp.wait_for(2), PROFESSOR)
+    (enquiry,) = stored_enquiries(site_app)
+
+    assert mail.shown("Subject") == f"Zoë Brontë-O'Connor – {POSITION_TITLE} ({enquiry.reference})"
+    text = text_of(mail)
+    brief, message = text.split("Message:\n", 1)
+    assert brief.splitlines()[:4] == [
+        "Name: Zoë Brontë-O'Connor",
+        "Email: ada@example.org",
+        f"Position: {POSITION_TITLE} (open)",
+        POSITION_URL,
+    ]
+    assert "Language: German" in brief
+    received = re.search(r"Received: (\d{4}-\d\d-\d\d \d\d:\d\d) (CET|CEST)\n", brief)
+    assert received, brief
+    assert f"CV: attached ({enquiry.cv_filename}, 1.2 MB)" in brief
+    assert f"Reference: {enquiry.reference}" in brief
+    assert "Earlier enquiries" not in brief
+    assert enquiry.message in message
+
+    html = html_of(mail)
+    assert f'<a href="{POSITION_URL}">{POSITION_TITLE}</a>' in html
+    assert html.index("Zoë Brontë-O&#39;Connor") < html.index(enquiry.message[:20])
+
+
+def test_without_a_cv_the_brief_says_none(
+    site_app: Flask, site_client: FlaskClient, smtp: SmtpSink
+) -> None:
+    assert post_enquiry(site_client).status_code == 303
+    text = text_of(mail_for(smtp.wait_for(2), PROFESSOR))
+    assert "\nCV: none\n" in text
+    assert "Language: English" in text
+
+
+def test_a_second_enquiry_from_the_same_address_names_the_first(
+    site_app: Flask, site_client: FlaskClient, smtp: SmtpSink
+) -> None:
+    assert post_enquiry(site_client).status_code == 303
+    smtp.wait_for(2)
+    assert (
+        post_enquiry(
+            site_client,
+            email="Ada@Example.org",
+            position="general",
+            message="A second question, about funding for a stay as a visiting student.",
+        ).status_code
+        == 303
+    )
+    mails = smtp.wait_for(4)
+    first, second = stored_enquiries(site_app)
+    latest = [mail for mail in mails if PROFESSOR in mail.rcpt_tos][-1]
+    text = text_of(latest)
+    assert "Earlier enquiries from this address:\n- " + first.reference in text
+    assert POSITION_TITLE in text.split("Earlier enquiries from this address:")[1]
+    assert "Position: General enquiry\n" in text, "no state or link for a general enquiry"
+
+
+def test_the_receipt_says_what_arrived_and_echoes_nothing_the_applicant_typed(
+    site_app: Flask, site_client: FlaskClient, smtp: SmtpSink
+) -> None:
+    message = "Please visit http://spam.example for cheap offers, this is my message."
+    response = post_enquiry(
+        site_client,
+        name="Visit spam.example now",
+        message=message,
+        cv=(pdf_of_size(870_000), "buy-cheap-pills.pdf", "application/pdf"),
+    )
+    assert response.status_code == 303
+    receipt = mail_for(smtp.wait_for(2), "ada@example.org")
+    (enquiry,) = stored_enquiries(site_app)
+    text = text_of(receipt)
+    assert text.startswith("Hello,\n\nThank you for your enquiry to the Remote Sensing Image")
+    assert f"Reference: {enquiry.reference}" in text
+    assert f"About: {POSITION_TITLE}" in text
+    assert "CV: received (PDF, 870 KB)" in text
+    assert "usually answers within two weeks" in text
+    assert f"use the form at {SITE}/enquiry and quote your reference {enquiry.reference}" in text
+    raw = receipt.raw.decode("ascii")
+    for typed in ("spam.example", "cheap", "buy-cheap-pills"):
+        assert typed not in text and typed not in html_of(receipt) and typed not in raw
+
+
+def test_the_receipt_reads_naturally_in_german(
+    site_app: Flask, site_client: FlaskClient, smtp: SmtpSink
+) -> None:
+    response = post_enquiry(site_client, headers={"Accept-Language": "de"})
+    assert response.status_code == 303
+    text = text_of(mail_for(smtp.wait_for(2), "ada@example.org"))
+    assert text.startswith("Guten Tag,\n\nvielen Dank für Ihre Anfrage an die Arbeitsgruppe")
+    assert "Lebenslauf: keiner mitgeschickt" in text
+    assert "innerhalb von zwei Wochen" in text
