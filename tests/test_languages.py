@@ -110,7 +110,6 @@ def test_a_position_without_german_text_is_shown_in_english_marked_as_such(
     [
         ("phd-deep-learning-satellite-images.fr.md", "---\n---\nTexte.", "file name", "de"),
         ("no-such-position.de.md", "---\n---\nText.", "file name", "does not exist"),
-        (f"{SLUG}.de.md", "---\nstatus: closed\n---\nText.", "status", "unknown field"),
         (f"{SLUG}.de.md", "---\ntitle: Titel\n---\n", "body", "is empty"),
     ],
 )
