@@ -15,6 +15,9 @@ INSTANCE_PATH = "instance"
 
 # Where the group's content lives: site.yaml and positions/*.md.
 CONTENT_DIR = "config"
+# How often (seconds, at most) each process looks whether a content file was edited, added or
+# removed; an edit then shows without a restart. 0 looks on every request, as debug mode does.
+CONTENT_CHECK_INTERVAL = 1
 
 # Public base URL of the site (e.g. "https://www.bigearth.eu"), used for canonical links, the
 # feed and structured data. Empty: taken from each request.
@@ -26,8 +29,8 @@ LANGUAGES = ["en", "de"]
 BABEL_TRANSLATION_DIRECTORIES = "translations"
 BABEL_DEFAULT_LOCALE = "en"
 
-# The group's time zone (an IANA name): deadlines end at midnight here, and times shown to the
-# professor and the operator are in it.
+# The group's time zone (an IANA name): deadlines end at midnight here (a position is open to the
+# end of its deadline day), and times shown to the professor and the operator are in it.
 TIMEZONE = "Europe/Berlin"
 
 # How long browsers and proxies may keep a page before asking again (seconds). Pages carry an

@@ -45,7 +45,11 @@ def register_content(app: Flask) -> None:
     from openpositions.content import ContentStore
 
     store = ContentStore(
-        app.config["CONTENT_DIR"], display_root=PROJECT_DIR, languages=app.config["LANGUAGES"]
+        app.config["CONTENT_DIR"],
+        display_root=PROJECT_DIR,
+        languages=app.config["LANGUAGES"],
+        timezone=app.config["TIMEZONE"],
+        check_interval=float(app.config["CONTENT_CHECK_INTERVAL"]),
     )
     store.init_app(app)
 

@@ -9,9 +9,9 @@ from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 
 from openpositions.extensions import db
-from tests.services import postgres_database
 from tests.support.app import make_app
 from tests.support.net import free_port
+from tests.support.services import postgres_database
 from tests.support.smtp import RELAY_MESSAGE_SIZE_LIMIT, SmtpSink
 
 

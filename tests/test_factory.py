@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from openpositions import create_app
-from tests.content_copy import copy_content, replace_in
 from tests.support.app import app_config, make_app
+from tests.support.content import copy_content, replace_in
 from tests.support.paths import PROJECT_DIR
 from tests.support.smtp import SmtpSink
 

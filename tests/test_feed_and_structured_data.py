@@ -10,7 +10,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from openpositions.content import Content
-from tests.content_copy import (
+from tests.support.app import make_app
+from tests.support.content import (
     CLOSED_SLUG,
     SECOND_OPEN_SLUG,
     SEED_FILE,
@@ -20,8 +21,7 @@ from tests.content_copy import (
     copy_content,
     replace_in,
 )
-from tests.html_page import Page, html_text
-from tests.support.app import make_app
+from tests.support.html import Page, html_text
 from tests.support.smtp import SmtpSink
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -81,7 +81,8 @@ def test_feed_is_atom_with_the_required_elements(client: FlaskClient) -> None:
 def test_feed_has_one_entry_per_open_position(site: Flask) -> None:
     feed = atom_feed(site.test_client())
     entries = feed.findall(f"{ATOM}entry")
-    open_slugs = [p.slug for p in loaded_content(site).open_positions()]
+    today = site.extensions["openpositions.content"].today()
+    open_slugs = [p.slug for p in loaded_content(site).open_positions(today)]
     assert len(open_slugs) == 2
     assert [child_text(e, "id") for e in entries] == [
         f"http://localhost/openpositions/{slug}" for slug in open_slugs
@@ -146,7 +147,8 @@ def test_job_posting_has_the_recommended_properties_the_content_has(
 ) -> None:
     posting, _ = job_posting(site_client, SECOND_OPEN_SLUG)
     assert posting["datePosted"] == "2026-10-15"
-    assert posting["validThrough"] == "2027-01-31"
+    # The last moment of the deadline day in Berlin, when the position stops taking applications.
+    assert posting["validThrough"] == "2099-01-31T23:59:59+01:00"
     assert posting["employmentType"] == "PART_TIME"
     assert posting["identifier"]["value"] == "IV-77/26"
 
@@ -198,7 +200,8 @@ def test_everything_in_the_job_posting_is_visible_on_the_page(site: Flask, slug:
         if name == "description":
             assert html_text(value) in page.text
         elif name in ("datePosted", "validThrough"):
-            assert value in dates, name
+            # validThrough is the deadline day's last moment; the page shows the day.
+            assert value[:10] in dates, name
         elif name in ("url", "sameAs"):
             assert value in addresses, (name, value)
         elif name == "addressCountry":

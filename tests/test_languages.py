@@ -9,8 +9,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from openpositions.content import ContentError, load_content
-from tests.content_copy import copy_content
 from tests.support.app import make_app
+from tests.support.content import copy_content
 from tests.support.forms import post_enquiry
 from tests.support.paths import PROJECT_DIR
 from tests.support.smtp import SmtpSink
@@ -113,7 +113,6 @@ def test_a_position_without_german_text_is_shown_in_english_marked_as_such(
     [
         ("phd-deep-learning-satellite-images.fr.md", "---\n---\nTexte.", "file name", "de"),
         ("no-such-position.de.md", "---\n---\nText.", "file name", "does not exist"),
-        (f"{SLUG}.de.md", "---\nstatus: closed\n---\nText.", "status", "unknown field"),
         (f"{SLUG}.de.md", "---\ntitle: Titel\n---\n", "body", "is empty"),
     ],
 )

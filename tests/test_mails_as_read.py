@@ -2,6 +2,7 @@
 
 import re
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.support.app import make_app, stored_enquiries
+from tests.support.clock import berlin, set_clock
+from tests.support.content import copy_content, write_position
 from tests.support.forms import post_enquiry
 from tests.support.pdfs import pdf_of_size
 from tests.support.smtp import Received, SmtpSink
@@ -150,3 +153,30 @@ def test_the_receipt_reads_naturally_in_german(
     assert text.startswith("Guten Tag,\n\nvielen Dank für Ihre Anfrage an die Arbeitsgruppe")
     assert "Lebenslauf: keiner mitgeschickt" in text
     assert "innerhalb von zwei Wochen" in text
+
+
+def test_the_brief_says_a_position_is_closing_soon(tmp_path: Path, smtp: SmtpSink) -> None:
+    content = copy_content(tmp_path)
+    write_position(
+        content,
+        "phd-change-detection",
+        "Join us to detect changes in satellite image time series.",
+        title="PhD position in Change Detection",
+        category="phd",
+        status="open",
+        date_posted=date(2025, 11, 1),
+        deadline=date(2026, 1, 15),
+    )
+    app = make_app(tmp_path, smtp.port, CONTENT_DIR=str(content), SITE_URL=SITE)
+    set_clock(app, berlin(2026, 1, 12, 9, 0))
+    queue = app.extensions["openpositions.queue"]
+    queue.start_in_process(workers=1)
+    try:
+        response = post_enquiry(app.test_client(), position="phd-change-detection")
+        assert response.status_code == 303
+        mail = mail_for(smtp.wait_for(2), PROFESSOR)
+    finally:
+        queue.stop_in_process()
+    text = text_of(mail)
+    assert "Position: PhD position in Change Detection (open, closing in 3 days)\n" in text
+    assert f"{SITE}/openpositions/phd-change-detection\n" in text

@@ -9,14 +9,14 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.content_copy import (
+from tests.support.app import make_app
+from tests.support.content import (
     CLOSED_SLUG,
     SEED_SLUG,
     add_closed_position,
     copy_content,
 )
-from tests.html_page import Page
-from tests.support.app import make_app
+from tests.support.html import Page
 from tests.support.smtp import SmtpSink
 
 SEED_URL = f"/openpositions/{SEED_SLUG}"

@@ -16,7 +16,10 @@ import psycopg
 import pytest
 from aiosmtpd.controller import Controller
 
-from tests.processes import (
+from tests.support.forms import REFERENCE, post_enquiry_over_http
+from tests.support.net import free_port, http_request
+from tests.support.paths import PROJECT_DIR
+from tests.support.processes import (
     PrivateRedis,
     Process,
     ProcessGroup,
@@ -24,10 +27,7 @@ from tests.processes import (
     redis_server_binary,
     upgrade_database,
 )
-from tests.services import postgres_database, redis_prefix
-from tests.support.forms import REFERENCE, post_enquiry_over_http
-from tests.support.net import free_port, http_request
-from tests.support.paths import PROJECT_DIR
+from tests.support.services import postgres_database, redis_prefix
 from tests.support.smtp import Received, SmtpSink
 from tests.support.waiting import wait_until
 

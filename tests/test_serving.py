@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from huey import SqliteHuey
 
-from tests.processes import BIN, answers
 from tests.support.forms import post_enquiry_over_http
 from tests.support.net import free_port
 from tests.support.paths import PROJECT_DIR
+from tests.support.processes import BIN, answers
 from tests.support.smtp import SmtpSink
 from tests.support.waiting import wait_until
 

@@ -1,8 +1,9 @@
 """Domain code: the group's identity and its positions, loaded from content files."""
 
-from openpositions.content.loader import ContentError, Problem, load_content
+from openpositions.content.loader import load_content
 from openpositions.content.models import Category, Content, Position, Site
-from openpositions.content.store import ContentStore, current_content
+from openpositions.content.problems import ContentError, Problem
+from openpositions.content.store import ContentStore, current_content, current_day
 
 __all__ = [
     "Category",
@@ -13,5 +14,6 @@ __all__ = [
     "Problem",
     "Site",
     "current_content",
+    "current_day",
     "load_content",
 ]

@@ -1,52 +1,43 @@
-"""Reading content files: YAML and front matter, and typed fields whose errors name the field."""
+"""Typed fields of a content file whose checks name the field, and what they find wrong."""
 
 import dataclasses
-from collections.abc import Iterable
-from dataclasses import dataclass
+import difflib
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import date, datetime
-from pathlib import Path
+from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
-
-import frontmatter
-import yaml
-from frontmatter.default_handlers import YAMLHandler
 
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
 
 R = TypeVar("R", bound="DataclassInstance")
-
-
-class ContentLoader(yaml.SafeLoader):
-    """safe_load's YAML, except that an impossible date (2026-02-30) is kept as text.
-
-    PyYAML raises a bare ValueError for those, naming no field; as text, the field's own
-    check reports it.
-    """
-
-
-def _timestamp_or_text(loader: ContentLoader, node: yaml.ScalarNode) -> Any:
-    try:
-        return loader.construct_yaml_timestamp(node)
-    except ValueError:
-        return loader.construct_scalar(node)
-
-
-ContentLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_or_text)
-
-
-class FrontMatter(YAMLHandler):
-    """Front matter read with ContentLoader."""
-
-    def load(self, fm: str, **kwargs: object) -> Any:
-        return yaml.load(fm, Loader=ContentLoader)
+T = TypeVar("T")
+# What a check of a list gives back after a mistake: typed, so that checks infer the list's type.
+NO_TEXTS: tuple[str, ...] = ()
 
 
 class Invalid(Exception):
     def __init__(self, field: str, message: str) -> None:
         self.field = field
         self.message = message
+
+
+@dataclass
+class Findings:
+    """Every error and warning found in one file, so that all of them are reported at once."""
+
+    errors: list[Invalid] = field(default_factory=list)
+    warnings: list[Invalid] = field(default_factory=list)
+
+    def check(self, read: Callable[[], T], fallback: T) -> T:
+        """What read() returns; if it finds a mistake, note it and go on with `fallback`."""
+        try:
+            return read()
+        except Invalid as invalid:
+            self.errors.append(invalid)
+            return fallback
 
 
 @dataclass
@@ -58,6 +49,11 @@ class Fields:
     # Text fields may be given per language ({en: ..., de: ...}); this picks one of them.
     language: str = "en"
     languages: tuple[str, ...] = ("en",)
+    # Shared by a file's every mapping: where checks that go on past a mistake note it.
+    findings: Findings = field(default_factory=Findings)
+
+    def check(self, read: Callable[[], T], fallback: T) -> T:
+        return self.findings.check(read, fallback)
 
     def name(self, key: str) -> str:
         return f"{self.prefix}{key}"
@@ -135,13 +131,19 @@ class Fields:
         return tuple(v.strip() for v in value)
 
     def record(self, kind: type[R], **given: Any) -> R:
-        """A dataclass whose other fields are texts of the same names (URLs where named so)."""
+        """A dataclass whose other fields are texts of the same names (URLs where named so).
+
+        Each field is checked on its own: a wrong one is noted and the others still checked.
+        """
         values = {
-            item.name: self.url(item.name) if item.name.endswith("url") else self.text(item.name)
+            item.name: self.check(partial(self._text_or_url, item.name), "")
             for item in dataclasses.fields(kind)
             if item.name not in given
         }
         return kind(**values, **given)
+
+    def _text_or_url(self, key: str) -> str:
+        return self.url(key) if key.endswith("url") else self.text(key)
 
     def mapping(self, key: str) -> "Fields":
         value = self.raw(key, required=True)
@@ -156,40 +158,29 @@ class Fields:
         return [self._child(v, f"{self.name(key)}[{i}].") for i, v in enumerate(value)]
 
     def _child(self, data: dict[str, Any], prefix: str) -> "Fields":
-        return Fields(data, prefix=prefix, language=self.language, languages=self.languages)
+        return Fields(
+            data,
+            prefix=prefix,
+            language=self.language,
+            languages=self.languages,
+            findings=self.findings,
+        )
 
-    def reject_unknown(self, known: set[str]) -> None:
+    def warn_unknown(self, known: set[str], explained: Mapping[str, str] | None = None) -> None:
+        """A warning for each key the site does not read, which a typo would otherwise hide.
+
+        `explained` says, for keys that are not typos, why they do not belong here.
+        """
+        explained = explained or {}
         # Keys may be numbers or dates too (`2026: ...`): sort and name them as text.
-        unknown = sorted(set(self.data) - known, key=str)
-        if unknown:
-            raise Invalid(
-                self.name(str(unknown[0])),
-                f"unknown field; known fields are {', '.join(sorted(known))}",
-            )
-
-
-def read_yaml(path: Path) -> dict[str, Any]:
-    try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=ContentLoader)
-    except yaml.YAMLError as error:
-        raise Invalid("yaml", yaml_problem(error)) from None
-    if not isinstance(data, dict):
-        raise Invalid("yaml", "must be a mapping of fields")
-    return data
-
-
-def yaml_problem(error: yaml.YAMLError) -> str:
-    mark = getattr(error, "problem_mark", None)
-    where = f" at line {mark.line + 1}" if mark is not None else ""
-    problem = getattr(error, "problem", None) or "is not valid YAML"
-    return f"{problem}{where}"
-
-
-def read_front_matter(path: Path) -> tuple[dict[str, Any], str]:
-    """The front matter's fields and the Markdown body of a content file."""
-    try:
-        # parse(), not loads(): a Post takes the fields as keywords, which fails on `2026: ...`.
-        metadata, body = frontmatter.parse(path.read_text(encoding="utf-8"), handler=FrontMatter())
-    except yaml.YAMLError as error:
-        raise Invalid("front matter", yaml_problem(error)) from None
-    return dict(metadata), body
+        for key in sorted((str(k) for k in set(self.data) - known), key=str):
+            guesses = difflib.get_close_matches(key, sorted(known), n=1)
+            if key in explained:
+                message = explained[key]
+            elif guesses:
+                message = f"unknown field, so it is ignored; did you mean {guesses[0]}?"
+            else:
+                message = (
+                    f"unknown field, so it is ignored; known fields are {', '.join(sorted(known))}"
+                )
+            self.findings.warnings.append(Invalid(self.name(key), message))

@@ -1,71 +1,58 @@
 """Load and validate all of the group's content: the site, the positions, their translations."""
 
 import hashlib
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from datetime import date
 from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
-from openpositions.content.fields import Fields, Invalid, read_yaml
+from openpositions.content.fields import Fields, Findings, Invalid
 from openpositions.content.models import Content, Position, Site
 from openpositions.content.positions import load_position, load_translation
-from openpositions.content.site import SLUG, load_site
+from openpositions.content.problems import WARNING, ContentError, Problem, in_file_order
+from openpositions.content.reading import read_yaml
+from openpositions.content.review import review_positions
+from openpositions.content.site import SLUG, category_keys, load_site
 
 T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class Problem:
-    path: str
-    field: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.path}: {self.field}: {self.message}"
-
-
-class ContentError(Exception):
-    """One or more content files are wrong; each problem names file, field and fix."""
-
-    def __init__(self, problems: Iterable[Problem]) -> None:
-        self.problems = tuple(problems)
-        super().__init__("\n".join(str(p) for p in self.problems))
+Translations = dict[str, dict[str, dict[str, Any]]]
 
 
 def load_content(
     content_dir: str | Path,
     display_root: Path | None = None,
     languages: Sequence[str] = ("en", "de"),
+    today: date | None = None,
 ) -> Content:
     """Load the site and its positions in English, with a view per other language.
 
-    Raises ContentError listing every problem, one line each.
+    Raises ContentError listing every problem in every file, one line each, with the warnings
+    found alongside. Given `today`, the warnings include what has gone stale by that day.
     """
     content_dir = Path(content_dir)
+    # Taken before reading: a file edited while it is read then changes the version once more.
+    version = content_fingerprint(content_dir)
     languages = tuple(dict.fromkeys(("en", *languages)))
     shown = _display(display_root)
     problems: list[Problem] = []
-    site_file = content_dir / "site.yaml"
-    site_data = _collect(problems, shown(site_file), partial(read_yaml, site_file))
-    sites: dict[str, Site] = {}
-    if site_data is not None:
-        for language in languages:
-            fields = Fields(site_data, language=language, languages=languages)
-            site = _collect(problems, shown(site_file), partial(load_site, fields))
-            if site is None:
-                break  # The same mistake would be reported once per language.
-            sites[language] = site
+    site_file = shown(content_dir / "site.yaml")
+    site_data = _collect(problems, site_file, partial(_read_site, content_dir))
+    sites = _load_sites(site_data, languages, site_file, problems)
     english_site = sites.get("en")
-    positions = _load_positions(content_dir, english_site, shown, problems)
+    categories = category_keys(site_data) if site_data is not None else None
+    positions = _load_positions(content_dir, categories, shown, problems)
     translations = _load_translations(content_dir, positions, languages, shown, problems)
-    if problems or english_site is None:
+    if today is not None:
+        problems.extend(review_positions(positions, translations, languages, today))
+    if any(p.is_error for p in problems) or english_site is None:
         raise ContentError(problems)
-    version = content_fingerprint(content_dir)
     return Content(
         site=english_site,
         positions=positions,
         version=version,
+        warnings=in_file_order(problems),
         translations={
             language: Content(
                 site=sites[language],
@@ -84,15 +71,47 @@ def load_content(
     )
 
 
+def _read_site(content_dir: Path, findings: Findings) -> dict[str, Any]:
+    return read_yaml(content_dir / "site.yaml")
+
+
+def _load_sites(
+    site_data: dict[str, Any] | None,
+    languages: tuple[str, ...],
+    shown: str,
+    problems: list[Problem],
+) -> dict[str, Site]:
+    """site.yaml's texts in each language; none where it has a mistake."""
+    sites: dict[str, Site] = {}
+    if site_data is None:
+        return sites
+    for language in languages:
+        site = _collect(problems, shown, partial(_site_in, site_data, language, languages))
+        if site is None:
+            break  # The same mistakes would be reported once per language.
+        sites[language] = site
+    return sites
+
+
+def _site_in(
+    data: dict[str, Any], language: str, languages: tuple[str, ...], findings: Findings
+) -> Site | None:
+    return load_site(Fields(data, language=language, languages=languages, findings=findings))
+
+
 def _load_positions(
-    content_dir: Path, site: Site | None, shown: Callable[[Path], str], problems: list[Problem]
+    content_dir: Path,
+    categories: tuple[str, ...] | None,
+    shown: Callable[[Path], str],
+    problems: list[Problem],
 ) -> tuple[Position, ...]:
     positions: list[Position] = []
     slugs: dict[str, Path] = {}
     for path in _position_files(content_dir):
         if "." in path.stem:
             continue  # A translation: read once every position is known.
-        position = _collect(problems, shown(path), partial(load_position, path, site))
+        load = partial(load_position, path, categories, shown=shown(path))
+        position = _collect(problems, shown(path), load)
         if position is None:
             continue
         if position.slug in slugs:
@@ -113,38 +132,44 @@ def _load_translations(
     languages: tuple[str, ...],
     shown: Callable[[Path], str],
     problems: list[Problem],
-) -> dict[str, dict[str, dict[str, Any]]]:
+) -> Translations:
     """{language: {slug: translated fields}} from the <slug>.<language>.md files."""
-    translations: dict[str, dict[str, dict[str, Any]]] = {lang: {} for lang in languages}
+    translations: Translations = {lang: {} for lang in languages}
     slugs = {p.slug for p in positions}
     files = _position_files(content_dir)
     english_files = {path.stem for path in files if "." not in path.stem}
     for path in files:
         slug, _, language = path.stem.rpartition(".")
-        if not slug or (slug in english_files and slug not in slugs):
-            continue  # Not a translation, or its position failed to load (and says why).
+        if not slug:
+            continue  # Not a translation.
         if language not in languages or language == "en" or not SLUG.fullmatch(slug):
             offered = ", ".join(lang for lang in languages if lang != "en")
             message = f"name it <slug>.<language>.md, the language one of: {offered}"
             problems.append(Problem(shown(path), "file name", message))
-        elif slug not in slugs:
+        elif slug not in english_files:
             message = f"translates {slug}.md, which does not exist; name it after its position"
             problems.append(Problem(shown(path), "file name", message))
         else:
+            # Read even where its position failed to load: its own mistakes are reported too.
             texts = _collect(problems, shown(path), partial(load_translation, path))
-            if texts is not None:
+            if texts is not None and slug in slugs:
                 translations[language][slug] = texts
     return translations
 
 
 def content_fingerprint(content_dir: str | Path) -> str:
-    """A short hash that changes when any content file is added, removed or edited."""
+    """A short hash that changes when any content file is added, removed or edited.
+
+    Cheap enough to take every second: names, sizes and modification times, no file read.
+    """
     content_dir = Path(content_dir)
     digest = hashlib.sha256()
     for path in [content_dir / "site.yaml", *_position_files(content_dir)]:
-        if path.exists():
+        try:
             stat = path.stat()
-            digest.update(f"{path.name}\0{stat.st_mtime_ns}\0{stat.st_size}\0".encode())
+        except OSError:
+            continue  # Removed (or never there): its absence changes the hash.
+        digest.update(f"{path.name}\0{stat.st_mtime_ns}\0{stat.st_size}\0".encode())
     return digest.hexdigest()[:16]
 
 
@@ -164,13 +189,22 @@ def _display(root: Path | None) -> Callable[[Path], str]:
     return shown
 
 
-def _collect(problems: list[Problem], shown: str, load: Callable[[], T]) -> T | None:
+def _collect(problems: list[Problem], shown: str, load: Callable[[Findings], T | None]) -> T | None:
+    """What load() returns, with every error and warning it found added to `problems`.
+
+    load() notes most mistakes in its Findings and goes on; what it raises (a file that cannot
+    be read, YAML that does not parse) ends that file's checks.
+    """
+    findings = Findings()
+    result: T | None = None
     try:
-        return load()
+        result = load(findings)
     except Invalid as invalid:
-        problems.append(Problem(shown, invalid.field, invalid.message))
+        findings.errors.append(invalid)
     except OSError as error:
-        problems.append(Problem(shown, "file", f"cannot be read: {error.strerror}"))
+        findings.errors.append(Invalid("file", f"cannot be read: {error.strerror}"))
     except UnicodeDecodeError:
-        problems.append(Problem(shown, "file", "is not UTF-8 text; save it as UTF-8"))
-    return None
+        findings.errors.append(Invalid("file", "is not UTF-8 text; save it as UTF-8"))
+    problems.extend(Problem(shown, e.field, e.message) for e in findings.errors)
+    problems.extend(Problem(shown, w.field, w.message, WARNING) for w in findings.warnings)
+    return None if findings.errors else result

@@ -4,9 +4,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
+from openpositions.content.problems import Problem
+
 OPEN = "open"
 CLOSED = "closed"
 STATUSES = (OPEN, CLOSED)
+# A position whose deadline is this many days away or fewer says that it closes soon.
+CLOSING_SOON_DAYS = 7
 
 # schema.org JobPosting employmentType values a position may name.
 EMPLOYMENT_TYPES = ("FULL_TIME", "PART_TIME", "CONTRACTOR", "TEMPORARY", "INTERN", "OTHER")
@@ -100,10 +104,25 @@ class Position:
     reference: str = ""
     # The language its text is in: English where it has no translation to the page's language.
     language: str = "en"
+    # The file it was read from, as messages about it name it.
+    source: str = ""
 
-    @property
-    def is_open(self) -> bool:
-        return self.status == OPEN
+    def is_open_on(self, day: date) -> bool:
+        """Open while its status says so, up to the end of its deadline day (the group's time)."""
+        return self.status == OPEN and (self.deadline is None or day <= self.deadline)
+
+    def deadline_passed_on(self, day: date) -> bool:
+        return self.deadline is not None and day > self.deadline
+
+    def days_left_on(self, day: date) -> int | None:
+        """Days from `day` to the deadline (0 on the day itself) while it is open; else None."""
+        if self.deadline is None or not self.is_open_on(day):
+            return None
+        return (self.deadline - day).days
+
+    def closes_soon_on(self, day: date) -> bool:
+        days_left = self.days_left_on(day)
+        return days_left is not None and days_left <= CLOSING_SOON_DAYS
 
     @property
     def updated(self) -> date:
@@ -119,16 +138,19 @@ class Content:
     language: str = "en"
     # The same content in the other languages offered, keyed by language.
     translations: Mapping[str, "Content"] = field(default_factory=dict)
+    # What the maintainer should look at, found while loading; the site serves regardless.
+    warnings: tuple[Problem, ...] = ()
 
     def in_language(self, language: str) -> "Content":
         """This content as a visitor reading `language` sees it (English where untranslated)."""
         return self.translations.get(language, self)
 
-    def open_positions(self) -> tuple[Position, ...]:
-        return tuple(p for p in self.positions if p.is_open)
+    def open_positions(self, day: date) -> tuple[Position, ...]:
+        """The positions open on `day`: pass today in the group's time zone."""
+        return tuple(p for p in self.positions if p.is_open_on(day))
 
-    def open_in(self, category: Category) -> tuple[Position, ...]:
-        return tuple(p for p in self.open_positions() if p.category == category.key)
+    def open_in(self, category: Category, day: date) -> tuple[Position, ...]:
+        return tuple(p for p in self.open_positions(day) if p.category == category.key)
 
     def position(self, slug: str) -> Position | None:
         return next((p for p in self.positions if p.slug == slug), None)

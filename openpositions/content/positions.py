@@ -1,10 +1,14 @@
 """Positions from config/positions/<slug>.md, and their translations <slug>.<language>.md."""
 
+from datetime import date
+from functools import partial
 from pathlib import Path
+from typing import Any
 
-from openpositions.content.fields import Fields, Invalid, read_front_matter
+from openpositions.content.fields import NO_TEXTS, Fields, Findings, Invalid
 from openpositions.content.markdown import plain_summary, render_markdown
-from openpositions.content.models import EMPLOYMENT_TYPES, STATUSES, Position, Site
+from openpositions.content.models import EMPLOYMENT_TYPES, STATUSES, Position
+from openpositions.content.reading import read_front_matter
 from openpositions.content.site import slug_field
 
 OPEN_UNTIL_FILLED = "open-until-filled"
@@ -17,63 +21,90 @@ POSITION_FIELDS = {
 TRANSLATABLE_FIELDS = {
     "title", "start", "duration", "salary_grade", "working_time", "requirements", "what_to_send",
 }  # fmt: skip
+FROM_THE_ENGLISH_FILE = {
+    key: "is taken from the English file, so it is ignored here; remove it from this file"
+    for key in POSITION_FIELDS - TRANSLATABLE_FIELDS
+}
+OPTIONAL_TEXTS = ("start", "duration", "salary_grade", "working_time", "what_to_send", "reference")
 
 
-def load_position(path: Path, site: Site | None) -> Position:
-    """One position file: its front matter checked, its Markdown body rendered safe."""
+def load_position(
+    path: Path, categories: tuple[str, ...] | None, findings: Findings, shown: str
+) -> Position | None:
+    """One position file: its front matter checked, its Markdown body rendered safe.
+
+    Each field is checked on its own and every mistake goes to `findings`, so that one run
+    reports them all; None when there was any, as such a position cannot be shown.
+    `categories` are site.yaml's keys, None where they cannot be read (site.yaml says why).
+    """
     metadata, body = read_front_matter(path)
-    fields = Fields(metadata)
-    fields.reject_unknown(POSITION_FIELDS)
-    slug = slug_field(fields, "slug", default=path.stem)
-    title = fields.text("title")
-    categories = [c.key for c in site.categories] if site else []
+    fields = Fields(metadata, findings=findings)
+    check = fields.check
+    fields.warn_unknown(POSITION_FIELDS)
+    values: dict[str, Any] = {
+        "slug": check(lambda: slug_field(fields, "slug", default=path.stem), path.stem),
+        "title": check(lambda: fields.text("title"), ""),
+        "category": check(lambda: _category(fields, categories), ""),
+        "status": check(lambda: fields.choice("status", STATUSES), ""),
+        "date_posted": check(lambda: fields.required_date("date_posted"), None),
+        "date_updated": check(lambda: fields.date("date_updated", required=False), None),
+        "deadline": check(lambda: _deadline(fields), None),
+        "employment_type": check(
+            lambda: fields.choice("employment_type", EMPLOYMENT_TYPES, required=False), ""
+        ),
+        "requirements": check(partial(fields.texts, "requirements"), NO_TEXTS),
+        "posting_url": check(lambda: fields.url("posting_url", required=False), ""),
+    }
+    for key in OPTIONAL_TEXTS:
+        values[key] = check(partial(fields.text, key, required=False), "")
+    check(lambda: _dates_in_order(values["date_posted"], values["deadline"]), None)
+    body_html = check(lambda: _body_html(body, "describe the position"), "")
+    if findings.errors:
+        return None
+    return Position(**values, body_html=body_html, summary=plain_summary(body_html), source=shown)
+
+
+def _category(fields: Fields, categories: tuple[str, ...] | None) -> str:
     category = fields.text("category")
-    if site is not None and category not in categories:
-        raise Invalid("category", f"{category!r} is not one of: {', '.join(categories)}")
-    status = fields.choice("status", STATUSES)
-    date_posted = fields.required_date("date_posted")
+    if categories is not None:
+        if category not in categories:
+            raise Invalid("category", f"{category!r} is not one of: {', '.join(categories)}")
+    return category
+
+
+def _deadline(fields: Fields) -> date | None:
     if fields.raw("deadline", required=False) in (None, OPEN_UNTIL_FILLED):
-        deadline = None
-    else:
-        deadline = fields.date("deadline", hint=f" or {OPEN_UNTIL_FILLED}")
+        return None
+    return fields.date("deadline", hint=f" or {OPEN_UNTIL_FILLED}")
+
+
+def _dates_in_order(date_posted: date | None, deadline: date | None) -> None:
+    if date_posted and deadline and deadline < date_posted:
+        raise Invalid(
+            "deadline",
+            f"{deadline.isoformat()} is before date_posted {date_posted.isoformat()}; "
+            "correct one of the two dates",
+        )
+
+
+def _body_html(body: str, what: str) -> str:
     if not body.strip():
-        raise Invalid("body", "is empty; describe the position below the front matter")
-    body_html = render_markdown(body)
-    return Position(
-        slug=slug,
-        title=title,
-        category=category,
-        status=status,
-        date_posted=date_posted,
-        date_updated=fields.date("date_updated", required=False),
-        deadline=deadline,
-        start=fields.text("start", required=False),
-        duration=fields.text("duration", required=False),
-        salary_grade=fields.text("salary_grade", required=False),
-        employment_type=fields.choice("employment_type", EMPLOYMENT_TYPES, required=False),
-        working_time=fields.text("working_time", required=False),
-        requirements=fields.texts("requirements"),
-        what_to_send=fields.text("what_to_send", required=False),
-        posting_url=fields.url("posting_url", required=False),
-        reference=fields.text("reference", required=False),
-        body_html=body_html,
-        summary=plain_summary(body_html),
-    )
+        raise Invalid("body", f"is empty; {what} below the front matter")
+    return render_markdown(body)
 
 
-def load_translation(path: Path) -> dict[str, object]:
+def load_translation(path: Path, findings: Findings) -> dict[str, object] | None:
     """A position's text in another language (<slug>.<language>.md): the fields it replaces."""
     metadata, body = read_front_matter(path)
-    fields = Fields(metadata)
-    fields.reject_unknown(TRANSLATABLE_FIELDS)
-    if not body.strip():
-        raise Invalid("body", "is empty; translate the description below the front matter")
-    body_html = render_markdown(body)
+    fields = Fields(metadata, findings=findings)
+    fields.warn_unknown(TRANSLATABLE_FIELDS, explained=FROM_THE_ENGLISH_FILE)
+    body_html = fields.check(lambda: _body_html(body, "translate the description"), "")
     texts: dict[str, object] = {"body_html": body_html, "summary": plain_summary(body_html)}
     for key in sorted(TRANSLATABLE_FIELDS):
+        if fields.raw(key, required=False) is None:
+            continue
         if key == "requirements":
-            if fields.raw(key, required=False) is not None:
-                texts[key] = fields.texts(key)
-        elif fields.raw(key, required=False) is not None:
-            texts[key] = fields.text(key)
-    return texts
+            texts[key] = fields.check(partial(fields.texts, "requirements"), NO_TEXTS)
+        else:
+            texts[key] = fields.check(partial(fields.text, key), "")
+    return None if findings.errors else texts

@@ -1,6 +1,8 @@
 """The group's identity and the page's fixed text, from config/site.yaml."""
 
 import re
+from functools import partial
+from typing import Any
 
 from openpositions.content.fields import Fields, Invalid
 from openpositions.content.models import (
@@ -16,36 +18,82 @@ from openpositions.content.models import (
 SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 
 
-def load_site(fields: Fields) -> Site:
-    """The site as written in site.yaml, its texts in the language `fields` picks."""
+def load_site(fields: Fields) -> Site | None:
+    """The site as written in site.yaml, its texts in the language `fields` picks.
+
+    Each part is checked on its own and every mistake noted in `fields.findings`, so that one
+    run reports them all; None when there was any.
+    """
+    check = fields.check
+    group = check(lambda: _group(fields), None)
+    contact = check(lambda: fields.mapping("contact").record(Contact), None)
+    categories: tuple[Category, ...] = check(lambda: _categories(fields), ())
+    funding_intro = check(lambda: fields.text("funding_intro", required=False), "")
+    funding_programmes: tuple[FundingProgramme, ...] = check(
+        lambda: _funding_programmes(fields), ()
+    )
+    links: tuple[Link, ...] = check(lambda: _links(fields), ())
+    if fields.findings.errors or group is None or contact is None:
+        return None
+    return Site(
+        group=group,
+        contact=contact,
+        categories=categories,
+        funding_intro=funding_intro,
+        funding_programmes=funding_programmes,
+        links=links,
+    )
+
+
+def category_keys(data: dict[str, Any]) -> tuple[str, ...] | None:
+    """The categories' keys, for checking positions even where other parts of site.yaml fail."""
+    try:
+        return tuple(slug_field(c, "key") for c in Fields(data).items("categories"))
+    except Invalid:
+        return None  # load_site reports why.
+
+
+def _group(fields: Fields) -> Group:
     group = fields.mapping("group")
+    # A wrong address is noted and the group's other fields still checked; with any mistake
+    # noted, load_site builds no Site, so the missing address is never seen.
+    address = group.check(lambda: group.mapping("address").record(Address), None)
+    return group.record(Group, address=address)
+
+
+def _categories(fields: Fields) -> tuple[Category, ...]:
     categories = tuple(
         Category(
-            key=slug_field(c, "key"),
-            title=c.text("title"),
-            none_open=c.text("none_open"),
+            key=c.check(partial(slug_field, c, "key"), ""),
+            title=c.check(partial(c.text, "title"), ""),
+            none_open=c.check(partial(c.text, "none_open"), ""),
             list_funding=bool(c.raw("list_funding", required=False)),
         )
         for c in fields.items("categories")
     )
     if not categories:
         raise Invalid("categories", "is missing; list at least one category")
-    return Site(
-        group=group.record(Group, address=group.mapping("address").record(Address)),
-        contact=fields.mapping("contact").record(Contact),
-        categories=categories,
-        funding_intro=fields.text("funding_intro", required=False),
-        funding_programmes=tuple(
-            FundingProgramme(
-                name=f.text("name"),
-                description=f.text("description", required=False),
-                url=f.url("url"),
-            )
-            for f in fields.items("funding_programmes")
-        ),
-        links=tuple(
-            Link(title=link.text("title"), url=link.url("url")) for link in fields.items("links")
-        ),
+    return categories
+
+
+def _funding_programmes(fields: Fields) -> tuple[FundingProgramme, ...]:
+    return tuple(
+        FundingProgramme(
+            name=f.check(partial(f.text, "name"), ""),
+            description=f.check(partial(f.text, "description", required=False), ""),
+            url=f.check(partial(f.url, "url"), ""),
+        )
+        for f in fields.items("funding_programmes")
+    )
+
+
+def _links(fields: Fields) -> tuple[Link, ...]:
+    return tuple(
+        Link(
+            title=link.check(partial(link.text, "title"), ""),
+            url=link.check(partial(link.url, "url"), ""),
+        )
+        for link in fields.items("links")
     )
 
 

@@ -1,5 +1,7 @@
 """What an enquiry can be about: an open position, a post-doc fellowship, or anything else."""
 
+from datetime import date
+
 from flask_babel import lazy_gettext as _l
 
 from openpositions.content import Content
@@ -8,10 +10,14 @@ FELLOWSHIP = "postdoc-fellowship"
 GENERAL = "general"
 
 
-def enquiry_topics(content: Content) -> list[tuple[str, str]]:
-    """The open positions, then the fellowship and general routes: (value, title) pairs."""
+def enquiry_topics(content: Content, today: date) -> list[tuple[str, str]]:
+    """The positions open today, then the fellowship and general routes: (value, title) pairs."""
+    return [*((p.slug, p.title) for p in content.open_positions(today)), *other_routes()]
+
+
+def other_routes() -> list[tuple[str, str]]:
+    """The topics that are not a position, open whatever the date."""
     return [
-        *((p.slug, p.title) for p in content.open_positions()),
         (FELLOWSHIP, str(_l("Post-doc with an external fellowship"))),
         (GENERAL, str(_l("General enquiry"))),
     ]
@@ -22,4 +28,4 @@ def topic_title(content: Content, slug: str, fallback: str) -> str:
     position = content.position(slug)
     if position is not None:
         return position.title
-    return dict(enquiry_topics(content)).get(slug, fallback)
+    return dict(other_routes()).get(slug, fallback)

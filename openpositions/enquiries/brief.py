@@ -1,13 +1,13 @@
 """What the professor needs at a glance about an enquiry, before its message."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from babel import Locale
-from flask_babel import gettext
+from flask_babel import format_date, gettext, ngettext
 
-from openpositions.content import Content
+from openpositions.content import Content, Position, current_day
 from openpositions.content.topics import topic_title
 from openpositions.enquiries.models import Enquiry, in_group_timezone
 from openpositions.extensions import db
@@ -47,6 +47,25 @@ def file_size(size: int | None) -> str:
     return f"{size / 1_000_000:.1f} MB"
 
 
+def position_state(position: Position, today: date) -> str:
+    """Whether the position still takes applications, as the professor needs to know it."""
+    days_left = position.days_left_on(today)
+    if days_left is None:
+        if position.deadline is not None and position.deadline_passed_on(today):
+            deadline = format_date(position.deadline, "long")
+            return str(gettext("closed since the deadline, %(date)s", date=deadline))
+        return str(gettext("open") if position.is_open_on(today) else gettext("closed"))
+    if days_left == 0:
+        return str(gettext("open, closing today"))
+    if days_left == 1:
+        return str(gettext("open, closing tomorrow"))
+    if position.closes_soon_on(today):
+        return str(
+            ngettext("open, closing in %(num)d day", "open, closing in %(num)d days", days_left)
+        )
+    return str(gettext("open until %(date)s", date=format_date(position.deadline, "long")))
+
+
 def professor_brief(enquiry: Enquiry, content: Content, language: str) -> Brief:
     """The facts at the top of the professor's mail, in `language` (the content's too)."""
     position = content.position(enquiry.position_slug)
@@ -54,7 +73,7 @@ def professor_brief(enquiry: Enquiry, content: Content, language: str) -> Brief:
         url, state = "", ""
     else:
         url = absolute_url("positions.detail", slug=position.slug)
-        state = gettext("open") if position.is_open else gettext("closed")
+        state = position_state(position, current_day())
     if enquiry.cv_data:
         cv = gettext(
             "attached (%(file)s, %(size)s)",

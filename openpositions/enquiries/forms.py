@@ -3,6 +3,7 @@
 import math
 import re
 import unicodedata
+from datetime import date
 from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
@@ -167,19 +168,29 @@ class EnquiryForm(FlaskForm):
     cv_filename: str | None = None
     transport_email: str = ""
 
-    def __init__(self, *args: Any, content: Content, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, content: Content, today: date, **kwargs: Any) -> None:
         # Only form fields and files: Flask-WTF would also read a JSON body, and fail on a bad one.
         if request.method == "POST":
             formdata: CombinedMultiDict[str, Any] = CombinedMultiDict((request.files, request.form))
             kwargs.setdefault("formdata", formdata)
         super().__init__(*args, **kwargs)
-        # Offered at this moment: validated against these, not a list fixed at import.
-        self.topics = dict(enquiry_topics(content))
+        # Offered today: validated against these, not a list fixed at import or start.
+        self.content = content
+        self.topics = dict(enquiry_topics(content, today))
         self.position.choices = [("", str(_l("Choose one"))), *self.topics.items()]
 
     def validate_position(self, field: Any) -> None:
-        if field.data not in self.topics:
-            raise ValidationError(_l("Choose what your enquiry is about"))
+        if field.data in self.topics:
+            return
+        if self.content.position(field.data) is not None:
+            # A form opened before the deadline and sent after it: say why, not just "choose".
+            raise ValidationError(
+                _l(
+                    "This position no longer takes applications; choose another position or "
+                    "a general enquiry"
+                )
+            )
+        raise ValidationError(_l("Choose what your enquiry is about"))
 
     def enquiry(self, language: str) -> Enquiry:
         """What the applicant sent, as a new enquiry, once the form has validated."""

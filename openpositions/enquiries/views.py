@@ -11,7 +11,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
-from openpositions.content import current_content
+from openpositions.content import current_content, current_day
 from openpositions.content.topics import topic_title
 from openpositions.enquiries.accept import EnquiryNotStored, accept_enquiry, new_reference
 from openpositions.enquiries.forms import EnquiryForm, cv_size_limit, megabytes
@@ -31,7 +31,7 @@ def rate_limit() -> str:
 @bp.route("", methods=["GET", "POST"])
 @limiter.limit(rate_limit, methods=["POST"])
 def form() -> Response | tuple[str, int]:
-    form = EnquiryForm(content=current_content())
+    form = EnquiryForm(content=current_content(), today=current_day())
     if request.method == "GET":
         form.position.data = request.args.get("position", "")
         form.started.data = form_started_token()
@@ -89,7 +89,7 @@ def received(token: str) -> str:
 
 def resubmittable_form() -> EnquiryForm:
     """The form as it was sent (all but the file), ready to be sent again."""
-    form = EnquiryForm(content=current_content())
+    form = EnquiryForm(content=current_content(), today=current_day())
     form.started.data = form_started_token()
     return form
 

@@ -1,29 +1,41 @@
 """`flask positions ...`: commands for the site's maintainer."""
 
 import click
-from flask import current_app
 from flask.cli import AppGroup
 
 from openpositions import content
+from openpositions.content.store import current_store
 
 positions_cli = AppGroup("positions", help="Check and list the positions.")
 
 
 @positions_cli.command("check")
 def check() -> None:
-    """Validate site.yaml and every position file; exit non-zero on any problem."""
-    store: content.ContentStore = current_app.extensions["openpositions.content"]
+    """Validate site.yaml and every position file, printing each problem on a line.
+
+    Exits non-zero on any error; warnings (prefixed "warning:") are printed and pass.
+    """
+    store = current_store()
     try:
         loaded = store.load()
     except content.ContentError as error:
         click.echo(str(error), err=True)
         raise SystemExit(1) from None
-    open_count = len(loaded.open_positions())
-    click.echo(f"Content is valid: {len(loaded.positions)} positions, {open_count} open.")
+    for warning in loaded.warnings:
+        click.echo(str(warning), err=True)
+    open_count = len(loaded.open_positions(store.today()))
+    summary = f"Content is valid: {len(loaded.positions)} positions, {open_count} open"
+    if loaded.warnings:
+        count = len(loaded.warnings)
+        summary += f"; {count} warning{'s' if count != 1 else ''} to look at"
+    click.echo(f"{summary}.")
 
 
 @positions_cli.command("list")
 def list_positions() -> None:
-    """List every position with its status and address."""
-    for position in content.current_content().positions:
-        click.echo(f"{position.status:6}  {position.category:8}  {position.slug}  {position.title}")
+    """List every position with its status today and address."""
+    store = current_store()
+    today = store.today()
+    for position in store.current().positions:
+        status = "open" if position.is_open_on(today) else "closed"
+        click.echo(f"{status:6}  {position.category:8}  {position.slug}  {position.title}")

@@ -3,11 +3,15 @@
 from typing import Any
 
 from openpositions.content import Position, Site
+from openpositions.content.clock import end_of_day
 from openpositions.web.urls import absolute_url
 
 
-def job_posting(position: Position, site: Site) -> dict[str, Any]:
-    """The JobPosting JSON-LD of an open position: Google's required and recommended fields."""
+def job_posting(position: Position, site: Site, timezone: str) -> dict[str, Any]:
+    """The JobPosting JSON-LD of an open position: Google's required and recommended fields.
+
+    Only for a position open today: a closed one's page carries none, so search engines drop it.
+    """
     group = site.group
     posting: dict[str, Any] = {
         "@context": "https://schema.org/",
@@ -35,7 +39,9 @@ def job_posting(position: Position, site: Site) -> dict[str, Any]:
         "directApply": False,
     }
     if position.deadline:
-        posting["validThrough"] = position.deadline.isoformat()
+        # The end of the deadline day in the group's time zone: a bare date would be read as
+        # its first moment, a day too early.
+        posting["validThrough"] = end_of_day(position.deadline, timezone).isoformat()
     if position.employment_type:
         posting["employmentType"] = position.employment_type
     if position.reference:

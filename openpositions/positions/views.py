@@ -1,11 +1,12 @@
 """Web views of the positions: list, detail, feed, and the old addresses."""
 
-from flask import Blueprint, abort, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, url_for
 from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 
-from openpositions.content import current_content
+from openpositions.content import current_content, current_day
 from openpositions.content.topics import FELLOWSHIP
+from openpositions.positions.deadlines import closing_soon_notice
 from openpositions.positions.structured_data import job_posting
 from openpositions.web.page_cache import cached_page
 
@@ -33,7 +34,12 @@ def index() -> Response:
     def render() -> str:
         content = current_content()
         return render_template(
-            "positions/index.html", content=content, site=content.site, FELLOWSHIP=FELLOWSHIP
+            "positions/index.html",
+            content=content,
+            site=content.site,
+            today=current_day(),
+            closing_soon_notice=closing_soon_notice,
+            FELLOWSHIP=FELLOWSHIP,
         )
 
     return cached_page(render)
@@ -45,19 +51,24 @@ def detail(slug: str) -> Response:
     position = content.position(slug)
     if position is None:
         abort(404)
+    today = current_day()
+    is_open = position.is_open_on(today)
 
     def render() -> str:
-        template = "positions/detail.html" if position.is_open else "positions/closed.html"
+        assert position is not None  # Checked above; mypy does not carry it into here.
+        timezone = current_app.config["TIMEZONE"]
         return render_template(
-            template,
+            "positions/detail.html" if is_open else "positions/closed.html",
             position=position,
             site=content.site,
             category=content.site.category(position.category),
-            structured_data=job_posting(position, content.site) if position.is_open else None,
+            structured_data=job_posting(position, content.site, timezone) if is_open else None,
             employment_types=EMPLOYMENT_TYPES,
+            today=today,
+            closing_soon_notice=closing_soon_notice,
         )
 
-    return cached_page(render, status=200 if position.is_open else 410)
+    return cached_page(render, status=200 if is_open else 410)
 
 
 @bp.get("/openpositions.atom")
@@ -65,7 +76,7 @@ def feed() -> Response:
     def render() -> str:
         content = current_content()
         return render_template(
-            "positions/feed.xml", positions=content.open_positions(), site=content.site
+            "positions/feed.xml", positions=content.open_positions(current_day()), site=content.site
         )
 
     return cached_page(render, mimetype="application/atom+xml")

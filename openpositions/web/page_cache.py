@@ -1,4 +1,4 @@
-"""Pages that depend only on content and language, rendered once and served from memory."""
+"""Pages that depend only on content, language and date, rendered once and served from memory."""
 
 import hashlib
 from collections.abc import Callable
@@ -6,7 +6,7 @@ from collections.abc import Callable
 from flask import Response, current_app, request
 from flask_babel import get_locale
 
-from openpositions.content import current_content
+from openpositions.content import current_content, current_day
 
 MAX_ENTRIES = 512
 
@@ -14,7 +14,7 @@ MAX_ENTRIES = 512
 def cached_page(
     render: Callable[[], str], mimetype: str = "text/html", status: int = 200
 ) -> Response:
-    """Answer with the page render() makes, rendered once per content version and language.
+    """Answer with the page render() makes, rendered once per content version, language and day.
 
     The response carries a strong ETag and Cache-Control, and a matching If-None-Match gets a 304.
     """
@@ -28,6 +28,8 @@ def cached_page(
         request.path,
         str(get_locale()),
         current_content().version,
+        # What is open depends on the date: yesterday's page must not be served after midnight.
+        current_day().isoformat(),
     )
     entry = cache.get(key)
     if entry is None:

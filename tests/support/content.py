@@ -7,7 +7,8 @@ from typing import Any
 
 import yaml
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
+from tests.support.paths import PROJECT_DIR
+
 SEED_SLUG = "phd-deep-learning-satellite-images"
 SEED_FILE = f"positions/{SEED_SLUG}.md"
 CLOSED_SLUG = "postdoc-foundation-models-2025"
@@ -57,7 +58,10 @@ def add_closed_position(content_dir: Path) -> Path:
 
 
 def add_second_open_position(content_dir: Path) -> Path:
-    """An open position with a deadline, part time, with a reference number."""
+    """An open position with a deadline, part time, with a reference number.
+
+    The deadline lies far ahead: tests that use the real clock must find it open for years.
+    """
     return write_position(
         content_dir,
         SECOND_OPEN_SLUG,
@@ -67,7 +71,7 @@ def add_second_open_position(content_dir: Path) -> Path:
         category="phd",
         status="open",
         date_posted=date(2026, 10, 15),
-        deadline=date(2027, 1, 31),
+        deadline=date(2099, 1, 31),
         start="1 April 2027",
         duration="3 years",
         working_time="Part time (75%)",
