@@ -10,6 +10,7 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
+import pikepdf
 import pytest
 from aiosmtpd.controller import Controller
 from flask import Flask
@@ -204,5 +205,14 @@ VALID_ENQUIRY = {
     "consent": "y",
 }
 
-# The smallest file that starts as every PDF does; the site judges a PDF by those bytes.
-PDF_BYTES = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+
+def blank_page_pdf() -> bytes:
+    """A real PDF of one blank page, the same bytes on every run: the site parses what it gets."""
+    with pikepdf.new() as pdf:
+        pdf.add_blank_page()
+        out = io.BytesIO()
+        pdf.save(out, static_id=True)
+        return out.getvalue()
+
+
+PDF_BYTES = blank_page_pdf()
