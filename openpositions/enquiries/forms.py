@@ -20,6 +20,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, StopValidati
 from openpositions.content import Content
 from openpositions.content.topics import enquiry_topics
 from openpositions.enquiries.addresses import travels_as_one_address
+from openpositions.enquiries.cv_check import CvProblem, cv_problem
 from openpositions.enquiries.mails import largest_cv
 from openpositions.enquiries.models import Enquiry
 from openpositions.enquiries.spam import HONEYPOT_FIELD
@@ -99,8 +100,43 @@ def email_address(form: FlaskForm, field: Any) -> None:
     form.transport_email = transport_email
 
 
+# What each problem with a CV tells the applicant to do; printing to PDF drops whatever can act.
+CV_PROBLEM_MESSAGES = {
+    CvProblem.NOT_A_PDF: _l("The selected file must be a PDF"),
+    CvProblem.DAMAGED: _l(
+        "The selected file is damaged or not a PDF; save your CV as a PDF again and choose the "
+        "new file"
+    ),
+    CvProblem.PASSWORD_PROTECTED: _l(
+        "The selected file is password-protected; save it without a password and choose it again"
+    ),
+    CvProblem.ENCRYPTED: _l(
+        "The selected file is encrypted; save it without encryption or restrictions and choose "
+        "it again"
+    ),
+    CvProblem.JAVASCRIPT: _l(
+        "The selected file contains JavaScript; print it to PDF and choose the new file"
+    ),
+    CvProblem.LAUNCH_ACTION: _l(
+        "The selected file contains an action that starts other programs; print it to PDF and "
+        "choose the new file"
+    ),
+    CvProblem.EMBEDDED_FILE: _l(
+        "The selected file has other files attached to it; save it without attachments and "
+        "choose it again"
+    ),
+    CvProblem.XFA_FORM: _l(
+        "The selected file is a dynamic (XFA) form; print it to PDF and choose the new file"
+    ),
+    CvProblem.TOO_COMPLEX: _l(
+        "The selected file is too complex to check; print it to PDF and choose the new file"
+    ),
+}
+
+
 def pdf_file(form: FlaskForm, field: Any) -> None:
-    """A real PDF, judged by its first bytes, not its name or the browser's word for it."""
+    """A real PDF that is safe to open, judged by its content, not its name or the browser's
+    word for it."""
     upload = field.data
     if upload is None or not getattr(upload, "filename", None):
         field.data = None
@@ -113,8 +149,9 @@ def pdf_file(form: FlaskForm, field: Any) -> None:
         raise ValidationError(
             gettext("The selected file must be at most %(size)s MB", size=megabytes(limit))
         )
-    if not data.startswith(b"%PDF-"):
-        raise ValidationError(_l("The selected file must be a PDF"))
+    problem = cv_problem(data)
+    if problem is not None:
+        raise ValidationError(CV_PROBLEM_MESSAGES[problem])
     form.cv_bytes = data
     form.cv_filename = (secure_filename(upload.filename) or "cv.pdf")[-120:]
 

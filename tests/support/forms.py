@@ -5,6 +5,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+import pikepdf
 from flask.testing import FlaskClient
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import TestResponse, encode_multipart
@@ -19,8 +20,18 @@ VALID_ENQUIRY = {
     "consent": "y",
 }
 
+
 # The smallest file that starts as every PDF does; the site judges a PDF by those bytes.
-PDF_BYTES = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+def blank_page_pdf() -> bytes:
+    """A real PDF of one blank page, the same bytes on every run: the site parses what it gets."""
+    with pikepdf.new() as pdf:
+        pdf.add_blank_page()
+        out = io.BytesIO()
+        pdf.save(out, static_id=True)
+        return out.getvalue()
+
+
+PDF_BYTES = blank_page_pdf()
 
 # An enquiry's reference, as the confirmation page and the mails show it.
 REFERENCE = re.compile(r"RS-[0-9A-Z]{4}-[0-9A-Z]{4}")
