@@ -19,12 +19,14 @@ from openpositions.content import current_content
 from openpositions.content.topics import topic_title
 from openpositions.enquiries.addresses import parse_address
 from openpositions.enquiries.brief import file_size, professor_brief, shown_time
+from openpositions.enquiries.headers import set_address_header, set_text_header
 from openpositions.enquiries.models import Enquiry
 from openpositions.web.urls import absolute_url
 
 # SMTP's CRLF line ends; 7bit, so that any byte beyond ASCII travels quoted-printable or base64
 # and no line comes near the 998-byte limit, whatever the relay offers.
-MAIL_POLICY = policy.SMTP.clone(cte_type="7bit")
+# Headers written ready-folded (see headers.py) are kept as they are, never folded again.
+MAIL_POLICY = policy.SMTP.clone(cte_type="7bit", refold_source="none")
 
 # What the two text parts, the headers and the MIME structure may take at most, beside the CV:
 # a 5,000-character message in both parts, escaped and encoded, stays well below it.
@@ -89,11 +91,11 @@ def compose(
 ) -> EmailMessage:
     """A mail from the site's own address: headers, a text part, and an HTML alternative."""
     message = EmailMessage(policy=MAIL_POLICY)
-    message["Subject"] = subject
-    message["From"] = site_sender()
-    message["To"] = to
+    set_text_header(message, "Subject", subject)
+    set_address_header(message, "From", site_sender())
+    set_address_header(message, "To", to)
     if reply_to is not None:
-        message["Reply-To"] = reply_to
+        set_address_header(message, "Reply-To", reply_to)
     message["Date"] = format_datetime(datetime.now(UTC))
     message["Message-ID"] = message_id
     message.set_content(text)
