@@ -139,3 +139,11 @@ SESSION_COOKIE_SAMESITE = "Lax"
 
 # Log level of the site's own log lines (events such as "Enquiry RS-... received").
 LOG_LEVEL = "INFO"
+
+# --- Monitoring --------------------------------------------------------------------------------
+
+# /metrics (Prometheus' text format) answers loopback clients only, which behind a proxy of our
+# own (TRUSTED_PROXIES) means the real client, not the proxy. Set a long random token to let
+# Prometheus scrape from elsewhere: then only a request with "Authorization: Bearer <token>" is
+# answered, from anywhere, loopback included. Refused requests get the site's ordinary 404.
+METRICS_TOKEN = ""

@@ -88,13 +88,14 @@ def register_blueprints(app: Flask) -> None:
     from openpositions.enquiries import views as enquiries
     from openpositions.pages import views as pages
     from openpositions.positions import views as positions
-    from openpositions.web import health
+    from openpositions.web import health, metrics
 
     app.register_blueprint(positions.bp)
     app.register_blueprint(enquiries.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(i18n.bp)
     app.register_blueprint(health.bp)
+    app.register_blueprint(metrics.bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -10,6 +10,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
 
+from openpositions.enquiries import totals
 from openpositions.enquiries.models import Enquiry, utcnow
 from openpositions.enquiries.queue import delivery_queue
 from openpositions.extensions import db
@@ -83,6 +84,7 @@ def record_enquiry(enquiry: Enquiry) -> Enquiry:
     enquiry.fingerprint = fingerprint(enquiry.email, enquiry.message)
     enquiry.cv_size = len(enquiry.cv_data) if enquiry.cv_data else None
     db.session.add(enquiry)
+    totals.add_to_totals({totals.ACCEPTED: 1})
     db.session.commit()
     return enquiry
 

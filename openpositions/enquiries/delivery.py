@@ -2,12 +2,14 @@
 
 import logging
 import smtplib
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 from email.message import EmailMessage
 
 from flask import current_app
 
+from openpositions.enquiries import totals
 from openpositions.enquiries.mails import acknowledgement_mail, operator_alert_mail, professor_mail
 from openpositions.enquiries.models import Enquiry
 from openpositions.enquiries.transport import MessageTooLarge, send_message
@@ -42,7 +44,7 @@ def attempt_delivery(enquiry_id: int) -> Outcome:
     if enquiry is None:
         return DONE
     try:
-        send_pending_mails(enquiry)
+        send_timed(enquiry)
     except PermanentFailure as refusal:
         return give_up(enquiry, describe(refusal.__cause__))
     except (smtplib.SMTPException, OSError) as error:
@@ -54,6 +56,19 @@ def attempt_delivery(enquiry_id: int) -> Outcome:
     db.session.commit()
     log.info("Enquiry %s sent after %d attempt(s)", enquiry.reference, enquiry.attempts)
     return DONE
+
+
+def send_timed(enquiry: Enquiry) -> None:
+    """Send the pending mails, adding the time it took, however it ended, to the totals.
+
+    Not committed here: the attempt's outcome, committed next, carries it.
+    """
+    started = time.perf_counter()
+    try:
+        send_pending_mails(enquiry)
+    finally:
+        spent = time.perf_counter() - started
+        totals.add_to_totals({totals.SEND_SECONDS: spent, totals.SENDS_TIMED: 1})
 
 
 def send_pending_mails(enquiry: Enquiry) -> None:

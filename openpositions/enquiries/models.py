@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import Mapped, deferred, mapped_column
 
+from openpositions.enquiries import totals
 from openpositions.extensions import Base, db
 
 PENDING = "pending"
@@ -103,7 +104,10 @@ class Enquiry(Model):
                 next_attempt_at=now + lease,
             )
         )
-        return rows_affected(taken) == 1
+        if rows_affected(taken) != 1:
+            return False
+        totals.add_to_totals({totals.DELIVERY_ATTEMPTS: 1})
+        return True
 
     def mark_professor_notified(self) -> None:
         self.notified_at = utcnow()
@@ -118,11 +122,14 @@ class Enquiry(Model):
     def mark_overdue_alerted(self) -> None:
         self.overdue_alerted_at = utcnow()
 
+    # The totals (totals.py) are added to last: their rows are shared by every worker, so
+    # each transaction holds them for as short a time as it can before it commits.
     def mark_sent(self) -> None:
         self.status = SENT
         self.sent_at = utcnow()
         self.next_attempt_at = None
         self.claimed_until = None
+        totals.add_to_totals({totals.SENT: 1})
 
     def schedule_retry(self, error: str, delay: float) -> None:
         self.last_error = error
@@ -134,6 +141,7 @@ class Enquiry(Model):
         self.last_error = error
         self.next_attempt_at = None
         self.claimed_until = None
+        totals.add_to_totals({totals.FAILED: 1})
 
     def make_due(self) -> None:
         """Pending and due now, as when its queued task was lost."""

@@ -16,6 +16,7 @@ from openpositions.content.topics import topic_title
 from openpositions.enquiries.accept import EnquiryNotStored, accept_enquiry, new_reference
 from openpositions.enquiries.forms import EnquiryForm, cv_size_limit, megabytes
 from openpositions.enquiries.spam import filled_too_fast, form_started_token
+from openpositions.enquiries.totals import count_spam
 from openpositions.extensions import limiter
 from openpositions.web.errors import minutes_until_retry
 
@@ -38,8 +39,9 @@ def form() -> Response | tuple[str, int]:
         return render_form(form)
     if form.is_honeypot_filled() or filled_too_fast(form.started.data):
         # Bots get the same answer as people, so they learn nothing; nothing is stored or sent.
-        trap = "honeypot" if form.is_honeypot_filled() else "too fast"
-        log.info("Enquiry caught as spam (%s); nothing sent", trap)
+        trap = "honeypot" if form.is_honeypot_filled() else "too_fast"
+        log.info("Enquiry caught as spam (%s); nothing sent", trap.replace("_", " "))
+        count_spam(trap)
         return confirm(new_reference(), form.position.data)
     if not form.validate():
         return render_form(form, status=422)

@@ -1,0 +1,91 @@
+"""Running totals of what happened to enquiries, kept apart from the enquiries themselves.
+
+Enquiries are purged after the retention period, so counting their rows would make a counter
+go down. Each total is instead added to in the same transaction as the change it counts: it
+can neither miss a change that was committed nor count one that was rolled back.
+"""
+
+import logging
+from typing import TYPE_CHECKING, Any, cast
+
+import sqlalchemy as sa
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Mapped, mapped_column
+
+from openpositions.extensions import Base, db
+
+log = logging.getLogger(__name__)
+
+if TYPE_CHECKING:
+    # As in models.py: Flask-SQLAlchemy builds db.Model from Base at run time.
+    Model = Base
+else:
+    Model = db.Model
+
+# The names of the totals; the migration that creates the table starts each of them.
+ACCEPTED = "accepted"
+SENT = "sent"
+FAILED = "failed"
+DELIVERY_ATTEMPTS = "delivery_attempts"
+# The seconds spent sending, and how many sends they add up over: a summary's sum and count.
+SEND_SECONDS = "send_seconds"
+SENDS_TIMED = "sends_timed"
+# Spam caught, by the trap that caught it (spam.py): one total each.
+SPAM_TRAPS = ("honeypot", "too_fast")
+
+
+def spam_total(trap: str) -> str:
+    return f"spam_{trap}"
+
+
+TOTALS = (ACCEPTED, SENT, FAILED, DELIVERY_ATTEMPTS, SEND_SECONDS, SENDS_TIMED) + tuple(
+    spam_total(trap) for trap in SPAM_TRAPS
+)
+
+
+class RunningTotal(Model):
+    """One total: a number that only ever grows."""
+
+    __tablename__ = "running_total"
+
+    name: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
+    # A float for the seconds; counts stay exact as floats up to 2**53.
+    value: Mapped[float] = mapped_column(sa.Float, default=0.0)
+
+
+def add_to_totals(amounts: dict[str, float]) -> None:
+    """Add to totals in the session's transaction; they count once the caller commits.
+
+    One UPDATE each, adding in the database, so that processes adding at once lose nothing;
+    in name order, so that two transactions adding to the same totals cannot deadlock.
+    """
+    for name in sorted(amounts):
+        added = db.session.execute(
+            sa.update(RunningTotal)
+            .where(RunningTotal.name == name)
+            .values(value=RunningTotal.value + amounts[name])
+        )
+        if cast("sa.CursorResult[Any]", added).rowcount == 0:
+            # A total the migration did not start (a name added since): its first count.
+            db.session.add(RunningTotal(name=name, value=amounts[name]))
+            db.session.flush()
+
+
+def count_spam(trap: str) -> None:
+    """Count one submission caught by a spam trap, committed at once; never fails.
+
+    Spam gets the same answer as an enquiry whether or not the database answers: a bot must
+    learn nothing from it, and a lost count is not worth an error page.
+    """
+    try:
+        add_to_totals({spam_total(trap): 1})
+        db.session.commit()
+    except SQLAlchemyError:
+        log.warning("Spam caught (%s) but not counted", trap, exc_info=True)
+        db.session.rollback()
+
+
+def current_totals() -> dict[str, float]:
+    """Every total by name; 0 for one that has not counted anything yet."""
+    rows = db.session.execute(sa.select(RunningTotal.name, RunningTotal.value))
+    return {name: 0.0 for name in TOTALS} | {name: value for name, value in rows}
