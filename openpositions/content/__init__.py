@@ -1,6 +1,11 @@
 """Domain code: the group's identity and its positions, loaded from content files."""
 
-from openpositions.content.loader import ContentError, Problem, load_content
+from openpositions.content.loader import (
+    ContentError,
+    Problem,
+    load_content,
+    placeholder_warnings,
+)
 from openpositions.content.models import Category, Content, Position, Site
 from openpositions.content.store import ContentStore, current_content
 
@@ -14,4 +19,5 @@ __all__ = [
     "Site",
     "current_content",
     "load_content",
+    "placeholder_warnings",
 ]

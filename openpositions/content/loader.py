@@ -174,3 +174,12 @@ def _collect(problems: list[Problem], shown: str, load: Callable[[], T]) -> T | 
     except UnicodeDecodeError:
         problems.append(Problem(shown, "file", "is not UTF-8 text; save it as UTF-8"))
     return None
+
+
+def placeholder_warnings(
+    content_dir: str | Path, site: Site, display_root: Path | None = None
+) -> tuple[Problem, ...]:
+    """One warning per fact site.yaml leaves as `TODO: ...`: not an error, as the site can run
+    without it, but its legal pages are incomplete until it is entered."""
+    shown = _display(display_root)(Path(content_dir) / "site.yaml")
+    return tuple(Problem(shown, p.field, p.message) for p in site.placeholders)

@@ -1,8 +1,10 @@
 """The group's identity and the page's fixed text, from config/site.yaml."""
 
 import re
+from dataclasses import replace
 
 from openpositions.content.fields import Fields, Invalid
+from openpositions.content.legal import load_legal_notice, load_privacy
 from openpositions.content.models import (
     Address,
     Category,
@@ -10,6 +12,7 @@ from openpositions.content.models import (
     FundingProgramme,
     Group,
     Link,
+    Placeholder,
     Site,
 )
 
@@ -30,7 +33,8 @@ def load_site(fields: Fields) -> Site:
     )
     if not categories:
         raise Invalid("categories", "is missing; list at least one category")
-    return Site(
+    placeholders: list[Placeholder] = []
+    site = Site(
         group=group.record(Group, address=group.mapping("address").record(Address)),
         contact=fields.mapping("contact").record(Contact),
         categories=categories,
@@ -46,7 +50,10 @@ def load_site(fields: Fields) -> Site:
         links=tuple(
             Link(title=link.text("title"), url=link.url("url")) for link in fields.items("links")
         ),
+        legal_notice=load_legal_notice(fields, placeholders),
+        privacy=load_privacy(fields, placeholders),
     )
+    return replace(site, placeholders=tuple(placeholders))
 
 
 def slug_field(fields: Fields, key: str, default: str = "") -> str:
