@@ -77,7 +77,15 @@ def test_only_offered_languages_can_be_chosen(client: FlaskClient) -> None:
 
 
 @pytest.mark.parametrize(
-    "path", ["/openpositions", f"/openpositions/{SLUG}", "/enquiry", "/privacy", "/no-such-page"]
+    "path",
+    [
+        "/openpositions",
+        f"/openpositions/{SLUG}",
+        "/enquiry",
+        "/privacy",
+        "/legal-notice",
+        "/no-such-page",
+    ],
 )
 def test_every_page_names_each_language_in_itself(client: FlaskClient, path: str) -> None:
     html = client.get(path).get_data(as_text=True)

@@ -199,7 +199,13 @@ def every_response_url(app: Flask) -> list[str]:
 def test_no_email_address_or_mailto_in_any_response(site: Flask) -> None:
     client = site.test_client()
     urls = every_response_url(site)
-    assert {"/openpositions", "/openpositions.atom", "/enquiry", "/privacy"} <= set(urls)
+    assert {
+        "/openpositions",
+        "/openpositions.atom",
+        "/enquiry",
+        "/privacy",
+        "/legal-notice",
+    } <= set(urls)
     for url in urls:
         response = client.get(url)
         assert response.status_code < 500, url
@@ -213,7 +219,7 @@ def test_no_email_address_or_mailto_in_any_response(site: Flask) -> None:
 
 # --- Caching --------------------------------------------------------------------------------------
 
-CACHED_PAGES = ["/openpositions", SEED_URL, "/openpositions.atom"]
+CACHED_PAGES = ["/openpositions", SEED_URL, "/openpositions.atom", "/privacy", "/legal-notice"]
 
 
 @pytest.mark.parametrize("url", CACHED_PAGES)
@@ -255,6 +261,7 @@ HTML_PAGES = [
     pytest.param(CLOSED_URL, 410, id="closed"),
     pytest.param(UNKNOWN_URL, 404, id="unknown"),
     pytest.param("/privacy", 200, id="privacy"),
+    pytest.param("/legal-notice", 200, id="legal-notice"),
     pytest.param("/enquiry", 200, id="enquiry"),
 ]
 

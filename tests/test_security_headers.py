@@ -21,6 +21,7 @@ ROUTES = [
     ("GET", "/enquiry?position=general"),
     ("POST", "/enquiry"),
     ("GET", "/privacy"),
+    ("GET", "/legal-notice"),
     ("GET", "/static/site.css"),
     ("GET", "/no-such-page"),
     ("DELETE", "/openpositions"),
@@ -107,7 +108,12 @@ def test_without_https_the_session_cookie_is_httponly_and_lax_but_not_secure(
 
 
 def test_pages_without_a_form_set_no_cookie(app: Flask) -> None:
-    for path in ("/openpositions", "/openpositions/phd-deep-learning-satellite-images", "/privacy"):
+    for path in (
+        "/openpositions",
+        "/openpositions/phd-deep-learning-satellite-images",
+        "/privacy",
+        "/legal-notice",
+    ):
         assert "Set-Cookie" not in app.test_client().get(path).headers
 
 

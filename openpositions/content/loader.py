@@ -41,6 +41,12 @@ def load_content(
     site_data = _collect(problems, site_file, partial(_read_site, content_dir))
     sites = _load_sites(site_data, languages, site_file, problems)
     english_site = sites.get("en")
+    if english_site is not None:
+        # Facts not known yet: the site runs, its legal pages leave them out, the check warns.
+        problems.extend(
+            Problem(site_file, placeholder.field, placeholder.message, WARNING)
+            for placeholder in english_site.placeholders
+        )
     categories = category_keys(site_data) if site_data is not None else None
     positions = _load_positions(content_dir, categories, shown, problems)
     translations = _load_translations(content_dir, positions, languages, shown, problems)

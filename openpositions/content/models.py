@@ -69,6 +69,67 @@ class Link:
 
 
 @dataclass(frozen=True)
+class ResponsiblePerson:
+    """Who answers for the site's content (§ 18 Abs. 2 MStV), at the group's address."""
+
+    name: str
+    title: str
+
+
+@dataclass(frozen=True)
+class LegalNotice:
+    """The facts of the legal notice (§ 5 DDG) about the university, which publishes the site.
+
+    A fact that site.yaml leaves as a placeholder is empty here, and the page leaves it out.
+    """
+
+    legal_form: str
+    # Name and title of the President, who represents the university.
+    president: str
+    address: Address
+    # A public number of the university; never the professor's own.
+    phone: str
+    supervisory_authority: str
+    content_responsible: ResponsiblePerson
+    vat_id: str = ""
+
+
+@dataclass(frozen=True)
+class Office:
+    """A body the privacy notice tells applicants how to reach: by post, and on the web."""
+
+    name: str
+    address: Address
+    url: str = ""
+
+
+@dataclass(frozen=True)
+class Privacy:
+    """The facts of the privacy notice (Art. 13 GDPR) that are not the site's own settings."""
+
+    data_protection_officer: Office
+    # Where applicants may complain (Art. 77 GDPR): the authority for the university.
+    supervisory_authority: Office
+    # How long the web server keeps its access logs, which hold visitors' IP addresses: a
+    # deployment's fact, as text ("7"), since it may be a placeholder until known.
+    access_log_days: str = ""
+
+
+@dataclass(frozen=True)
+class Placeholder:
+    """A value of site.yaml written `TODO: what to enter`, not known yet."""
+
+    field: str
+    # What to enter, as the placeholder itself says: "TODO: the President's name" gives
+    # "the President's name".
+    hint: str
+
+    @property
+    def message(self) -> str:
+        return f"is a placeholder; enter {self.hint or 'the real value'}"
+
+
+@dataclass(frozen=True)
 class Site:
     group: Group
     contact: Contact
@@ -76,6 +137,10 @@ class Site:
     funding_intro: str
     funding_programmes: tuple[FundingProgramme, ...]
     links: tuple[Link, ...]
+    legal_notice: LegalNotice
+    privacy: Privacy
+    # The placeholders among the facts above, for `flask positions check` to warn about.
+    placeholders: tuple[Placeholder, ...] = ()
 
     def category(self, key: str) -> Category | None:
         return next((c for c in self.categories if c.key == key), None)

@@ -5,6 +5,7 @@ from functools import partial
 from typing import Any
 
 from openpositions.content.fields import Fields, Invalid
+from openpositions.content.legal import load_legal_notice, load_privacy
 from openpositions.content.models import (
     Address,
     Category,
@@ -12,6 +13,7 @@ from openpositions.content.models import (
     FundingProgramme,
     Group,
     Link,
+    Placeholder,
     Site,
 )
 
@@ -33,8 +35,12 @@ def load_site(fields: Fields) -> Site | None:
         lambda: _funding_programmes(fields), ()
     )
     links: tuple[Link, ...] = check(lambda: _links(fields), ())
-    if fields.findings.errors or group is None or contact is None:
+    placeholders: list[Placeholder] = []
+    legal_notice = check(lambda: load_legal_notice(fields, placeholders), None)
+    privacy = check(lambda: load_privacy(fields, placeholders), None)
+    if fields.findings.errors or None in (group, contact, legal_notice, privacy):
         return None
+    assert group and contact and legal_notice and privacy  # For the type checker.
     return Site(
         group=group,
         contact=contact,
@@ -42,6 +48,9 @@ def load_site(fields: Fields) -> Site | None:
         funding_intro=funding_intro,
         funding_programmes=funding_programmes,
         links=links,
+        legal_notice=legal_notice,
+        privacy=privacy,
+        placeholders=tuple(placeholders),
     )
 
 

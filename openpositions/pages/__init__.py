@@ -1,1 +1,1 @@
-"""Pages that are neither positions nor the form: the privacy notice."""
+"""Pages that are neither positions nor the form: the privacy notice and the legal notice."""

@@ -45,6 +45,7 @@ PAGES = {
     "enquiry-with-errors": open_enquiry_with_errors,
     "confirmation": send_enquiry,
     "privacy": lambda page, site: page.goto(f"{site}/privacy"),
+    "legal-notice": lambda page, site: page.goto(f"{site}/legal-notice"),
     "not-found": lambda page, site: page.goto(f"{site}/no-such-page"),
 }
 

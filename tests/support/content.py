@@ -15,15 +15,41 @@ CLOSED_SLUG = "postdoc-foundation-models-2025"
 SECOND_OPEN_SLUG = "phd-active-learning-earth-observation"
 
 
-def copy_content(tmp_path: Path) -> Path:
-    """A copy of config/'s content (site.yaml and positions/) in tmp_path/content."""
-    return Path(
+# The placeholders shipped in config/site.yaml, each with a value that fills it in.
+FILLED_IN = {
+    "president: >-\n    TODO: the President's name and title, as on TU Berlin's own legal notice": (
+        "president:\n    en: Prof. Dr. Jane Doe, President\n    de: Prof. Dr. Jane Doe, Präsidentin"
+    ),
+    "TODO: the Senate department of Berlin responsible for higher education, by its current name,"
+    "\n    as on TU Berlin's own legal notice": "Senate Department for Higher Education",
+    '"TODO: the web page of TU Berlin\'s data protection officer (https://...)"': (
+        "https://www.example.org/dpo"
+    ),
+    "TODO: how many days the web server's access logs are kept, as its log rotation is set": "14",
+}
+
+
+def copy_content(tmp_path: Path, fill_placeholders: bool = True) -> Path:
+    """A copy of config/'s content (site.yaml and positions/) in tmp_path/content.
+
+    The facts the shipped site.yaml leaves as placeholders are filled in, so that a test's
+    content has no warning but those it makes; `fill_placeholders=False` keeps them.
+    """
+    content = Path(
         shutil.copytree(
             PROJECT_DIR / "config",
             tmp_path / "content",
             ignore=shutil.ignore_patterns("*.py", "__pycache__"),
         )
     )
+    if fill_placeholders:
+        fill_in_every_placeholder(content)
+    return content
+
+
+def fill_in_every_placeholder(content_dir: Path) -> None:
+    for placeholder, value in FILLED_IN.items():
+        replace_in(content_dir, "site.yaml", placeholder, value)
 
 
 def replace_in(content_dir: Path, name: str, old: str, new: str) -> None:
