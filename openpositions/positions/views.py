@@ -7,7 +7,7 @@ from werkzeug.wrappers import Response
 from openpositions.content import current_content
 from openpositions.content.topics import FELLOWSHIP
 from openpositions.positions.structured_data import job_posting
-from openpositions.web.page_cache import cached_page
+from openpositions.web.page_cache import cached_page, public
 
 bp = Blueprint("positions", __name__)
 
@@ -25,7 +25,8 @@ EMPLOYMENT_TYPES = {
 @bp.get("/")
 @bp.get("/openpositions.html")
 def old_address() -> Response:
-    return redirect(url_for("positions.index"), code=301)
+    # The home page's address: kept at the edge like the page it leads to.
+    return public(redirect(url_for("positions.index"), code=301))
 
 
 @bp.get("/openpositions")
