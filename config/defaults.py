@@ -33,9 +33,10 @@ BABEL_DEFAULT_LOCALE = "en"
 # end of its deadline day), and times shown to the professor and the operator are in it.
 TIMEZONE = "Europe/Berlin"
 
-# How long browsers and proxies may keep a page before asking again (seconds). Pages carry an
-# ETag, so asking again is cheap: a 304 with no body.
-PAGE_MAX_AGE = 300
+# How long browsers and proxies (nginx's edge cache among them) may keep a page before asking
+# again (seconds): a content edit shows everywhere within this time. Pages carry an ETag, so
+# asking again is cheap: a 304 with no body.
+PAGE_MAX_AGE = 60
 
 # How long browsers keep the stylesheet and icons (seconds). Their addresses carry a hash of
 # their content (?v=...), so a changed file is fetched anew at once.

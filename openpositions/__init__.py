@@ -35,10 +35,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
 
 def register_security(app: Flask) -> None:
-    from openpositions.web import request_log, security
+    from openpositions.web import page_cache, request_log, security
 
     security.init_app(app)
     request_log.init_app(app)
+    page_cache.init_app(app)
 
 
 def register_content(app: Flask) -> None:

@@ -35,13 +35,13 @@ def test_create_app_without_test_config_uses_defaults_and_environment(
     app = create_app()
     assert not app.testing
     assert app.instance_path == str(tmp_path / "instance")
-    assert app.config["PAGE_MAX_AGE"] == 300
+    assert app.config["PAGE_MAX_AGE"] == 60
     assert app.config["CONTENT_DIR"] == str(PROJECT_DIR / "config")
 
 
 def test_defaults_apply_when_nothing_overrides(tmp_path: Path, smtp: SmtpSink) -> None:
     app = create_app(app_config(tmp_path, smtp.port))
-    assert app.config["PAGE_MAX_AGE"] == 300
+    assert app.config["PAGE_MAX_AGE"] == 60
     assert app.config["LANGUAGES"] == ["en", "de"]
     assert app.config["SITE_URL"] == ""
 
@@ -75,7 +75,7 @@ def test_environment_is_read_when_the_app_is_created(
     first = create_app(app_config(tmp_path, smtp.port))
     monkeypatch.setenv("FLASK_PAGE_MAX_AGE", "11")
     second = create_app(app_config(tmp_path, smtp.port))
-    assert (first.config["PAGE_MAX_AGE"], second.config["PAGE_MAX_AGE"]) == (300, 11)
+    assert (first.config["PAGE_MAX_AGE"], second.config["PAGE_MAX_AGE"]) == (60, 11)
 
 
 def test_content_dir_from_environment(

@@ -8,7 +8,7 @@ from openpositions.content import current_content, current_day
 from openpositions.content.topics import FELLOWSHIP
 from openpositions.positions.deadlines import closing_soon_notice
 from openpositions.positions.structured_data import job_posting
-from openpositions.web.page_cache import cached_page
+from openpositions.web.page_cache import cached_page, public
 
 bp = Blueprint("positions", __name__)
 
@@ -26,7 +26,8 @@ EMPLOYMENT_TYPES = {
 @bp.get("/")
 @bp.get("/openpositions.html")
 def old_address() -> Response:
-    return redirect(url_for("positions.index"), code=301)
+    # The home page's address: kept at the edge like the page it leads to.
+    return public(redirect(url_for("positions.index"), code=301))
 
 
 @bp.get("/openpositions")

@@ -1,14 +1,22 @@
-"""Pages that depend only on content, language and date, rendered once and served from memory."""
+"""Pages that depend only on content, language and date, rendered once and served from memory.
+
+They are the only answers marked public, which nginx's edge cache stores (see
+deploy/nginx/openpositions.conf); every other answer is marked `no-store`.
+"""
 
 import hashlib
 from collections.abc import Callable
+from typing import TypeVar
 
-from flask import Response, current_app, request
+from flask import Flask, Response, current_app, request
 from flask_babel import get_locale
+from werkzeug.wrappers import Response as BaseResponse
 
 from openpositions.content import current_content, current_day
 
 MAX_ENTRIES = 512
+
+AnyResponse = TypeVar("AnyResponse", bound=BaseResponse)
 
 
 def cached_page(
@@ -41,8 +49,31 @@ def cached_page(
     body, etag = entry
     response = current_app.response_class(body, status=status, mimetype=mimetype)
     response.set_etag(etag)
-    response.cache_control.public = True
-    response.cache_control.max_age = current_app.config["PAGE_MAX_AGE"]
+    public(response)
     response.vary.update(("Accept-Language", "Cookie"))
     response.make_conditional(request)
+    return response
+
+
+def public(response: AnyResponse) -> AnyResponse:
+    """Let browsers and shared caches keep this answer for PAGE_MAX_AGE seconds."""
+    response.cache_control.public = True
+    response.cache_control.max_age = current_app.config["PAGE_MAX_AGE"]
+    return response
+
+
+def init_app(app: Flask) -> None:
+    app.after_request(no_store_unless_public)
+
+
+def no_store_unless_public(response: BaseResponse) -> BaseResponse:
+    """Nothing is kept by a browser or a shared cache unless its view said it may be.
+
+    The form and its confirmation carry a form token, what the visitor typed or an enquiry's
+    reference; error pages and redirects answer one visitor's request. A new view is private
+    until it is made public on purpose, and an answer that sets a cookie never is.
+    """
+    if not response.cache_control or response.headers.get("Set-Cookie"):
+        response.cache_control.clear()
+        response.cache_control.no_store = True
     return response

@@ -12,4 +12,6 @@ clock     a clock a test sets, for what is open on which day
 html      reading a page's HTML as a person or a parser would
 processes gunicorn, the worker and other real processes on free ports
 services  PostgreSQL and Redis for the tests that need them
+nginx     the real nginx with the shipped configuration, substituted
+visitor   a visitor with its own cookies, over HTTPS
 """

@@ -110,6 +110,21 @@ class ProcessGroup:
             wait_serving(instance, base_url)
         return [base_url for _, base_url in instances]
 
+    def gunicorn_as_deployed(
+        self, env: Mapping[str, str], workers: int = 2, app: str = "app:app", name: str = "web"
+    ) -> tuple["Process", str]:
+        """`gunicorn -c gunicorn.conf.py APP` as the systemd unit runs it, on a free port.
+
+        The process and its base URL, once it answers /healthz.
+        """
+        port = free_port()
+        deployed = {**env, "GUNICORN_BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": str(workers)}
+        command: list[str | Path] = [BIN / "gunicorn", "-c", "gunicorn.conf.py", app]
+        instance = self.start(name, command, deployed)
+        base_url = f"http://127.0.0.1:{port}"
+        wait_serving(instance, base_url)
+        return instance, base_url
+
     def queue_worker(self, env: Mapping[str, str], name: str = "worker") -> "Process":
         """Start a separate `flask queue worker` that delivers what the site queued."""
         return self.start(name, [BIN / "flask", "--app", "app", "queue", "worker"], env)

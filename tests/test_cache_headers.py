@@ -1,0 +1,82 @@
+"""What the site lets browsers and shared caches (nginx's edge cache) keep, and what never."""
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from config import defaults
+from tests.support.content import SEED_SLUG
+from tests.support.forms import post_enquiry
+
+PUBLIC_PAGES = [
+    "/openpositions",
+    f"/openpositions/{SEED_SLUG}",
+    "/openpositions.atom",
+    "/privacy",
+]
+
+
+def test_a_content_edit_shows_within_a_minute_by_default() -> None:
+    # Browsers and nginx keep a page this long before asking again (cheaply, with its ETag).
+    assert defaults.PAGE_MAX_AGE <= 60
+
+
+@pytest.mark.parametrize("url", PUBLIC_PAGES)
+def test_public_pages_may_be_kept_for_page_max_age(client: FlaskClient, url: str) -> None:
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response.cache_control.public
+    assert response.cache_control.max_age == client.application.config["PAGE_MAX_AGE"]
+    assert response.get_etag()[0]
+    assert "Set-Cookie" not in response.headers
+
+
+def test_the_old_home_address_redirects_publicly(client: FlaskClient) -> None:
+    response = client.get("/")
+    assert response.status_code == 301
+    assert response.cache_control.public
+
+
+def test_the_form_is_never_stored(client: FlaskClient) -> None:
+    response = client.get("/enquiry")
+    assert response.status_code == 200
+    assert response.cache_control.no_store
+    assert not response.cache_control.public
+
+
+def test_the_confirmation_and_the_post_are_never_stored(client: FlaskClient) -> None:
+    posted = post_enquiry(client)
+    assert posted.status_code == 303
+    assert posted.cache_control.no_store
+    confirmation = client.get(posted.headers["Location"])
+    assert confirmation.status_code == 200
+    assert confirmation.cache_control.no_store
+
+
+def test_a_form_sent_back_with_mistakes_is_never_stored(client: FlaskClient) -> None:
+    response = post_enquiry(client, message="too short")
+    assert response.status_code == 422
+    assert response.cache_control.no_store
+
+
+@pytest.mark.parametrize("url", ["/no-such-page", "/openpositions/no-such-position"])
+def test_error_pages_are_never_stored(client: FlaskClient, url: str) -> None:
+    response = client.get(url)
+    assert response.status_code == 404
+    assert response.cache_control.no_store
+
+
+def test_an_answer_that_sets_a_cookie_is_never_stored(client: FlaskClient) -> None:
+    response = client.get("/language/de?next=/openpositions")
+    assert "Set-Cookie" in response.headers
+    assert response.cache_control.no_store
+
+
+def test_a_view_that_marks_its_answer_public_and_sets_a_cookie_is_not_public(app: Flask) -> None:
+    @app.get("/careless")
+    def careless() -> tuple[str, int, dict[str, str]]:
+        return "hello", 200, {"Cache-Control": "public, max-age=60", "Set-Cookie": "a=b"}
+
+    response = app.test_client().get("/careless")
+    assert response.cache_control.no_store
+    assert not response.cache_control.public
