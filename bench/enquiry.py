@@ -62,6 +62,7 @@ def site_settings(folder: Path, smtp_port: int, **more: object) -> dict[str, obj
         "ENQUIRY_MIN_SECONDS": 0,
         "WTF_CSRF_ENABLED": False,
         "ENQUIRY_RATE_LIMIT": "1000000 per hour",
+        "ENQUIRY_FLOOD_LIMIT": "1000000 per hour",
         **more,
     }
 

@@ -42,9 +42,11 @@ PAGE_MAX_AGE = 60
 # their content (?v=...), so a changed file is fetched anew at once.
 SEND_FILE_MAX_AGE_DEFAULT = 365 * 24 * 3600
 
-# Largest request body accepted (bytes). Larger is refused with a page of its own (413); up to it,
-# a CV over the limit that MAIL_MAX_MESSAGE_SIZE sets gets the form back with an error on the field.
-MAX_CONTENT_LENGTH = 11 * 1024 * 1024
+# Largest request body accepted (bytes). Larger is refused with a page of its own (413) that links
+# back to the form. Up to it, a CV over the limit that MAIL_MAX_MESSAGE_SIZE sets gets the form
+# back with everything typed and an error on the file: so this is well above that limit, as
+# scanned CVs from phones often are. nginx's client_max_body_size must be at least this.
+MAX_CONTENT_LENGTH = 25 * 1024 * 1024
 
 # --- Enquiries ---------------------------------------------------------------------------------
 
@@ -58,10 +60,14 @@ ENQUIRY_RECIPIENT = ""
 ENQUIRY_ACKNOWLEDGE = True
 # Language of the mail to the professor (the applicant's receipt is in the applicant's).
 ENQUIRY_MAIL_LANGUAGE = "en"
-# A form sent back sooner than this after it was shown is a bot's (seconds; 0 turns it off).
+# A form sent back sooner than this after the visitor first saw it comes back to be checked and
+# sent again, rather than accepted (seconds; 0 turns it off).
 ENQUIRY_MIN_SECONDS = 3
-# How often one address may send the form (Flask-Limiter notation).
+# How many enquiries one address may have accepted (Flask-Limiter notation). Rejected forms,
+# typos and traps do not count, so nobody behind a shared address is locked out by mistakes.
 ENQUIRY_RATE_LIMIT = "5 per hour; 20 per day"
+# How many times one address may send the form at all, accepted or not: stops floods.
+ENQUIRY_FLOOD_LIMIT = "60 per hour; 300 per day"
 # Delivery retries: the first after this many seconds, then doubling, at most the maximum
 # apart, for about this long in all; then the enquiry is marked failed.
 ENQUIRY_RETRY_DELAY = 60

@@ -3,6 +3,7 @@
 import io
 import logging
 import re
+import secrets
 import time
 from html import unescape
 from typing import Any
@@ -217,11 +218,12 @@ def timed_app(tmp_path: Any, smtp: SmtpSink) -> Flask:
 
 
 def started_token(app: Flask, seconds_ago: int) -> str:
+    """A form stamp as the site issues it: first shown `seconds_ago`, with a nonce of its own."""
     serializer = URLSafeSerializer(app.config["SECRET_KEY"], salt="enquiry-form-started")
-    return serializer.dumps(int(time.time()) - seconds_ago)
+    return serializer.dumps([int(time.time()) - seconds_ago, secrets.token_hex(16)])
 
 
-def test_a_form_sent_back_too_fast_is_treated_as_a_bot(
+def test_a_form_sent_back_too_fast_comes_back_to_check_and_is_not_confirmed(
     timed_app: Flask, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.INFO)
@@ -230,17 +232,20 @@ def test_a_form_sent_back_too_fast_is_treated_as_a_bot(
     token = re.search(r'id="started" name="started" type="hidden" value="([^"]+)"', html)
     assert token
     response = post_enquiry(client, started=token.group(1))
-    assert response.status_code == 303
+    assert response.status_code == 422
+    text = page_text(response)
+    assert "Please check your details, then send the form again." in text
+    assert VALID_ENQUIRY["message"] in text
+    assert "RS-" not in text
     assert stored_enquiries(timed_app) == []
-    assert "caught as spam (too fast)" in caplog.text
+    assert "sent back too fast" in caplog.text
 
 
 @pytest.mark.parametrize("token", ["", "forged.token"])
-def test_a_form_without_a_valid_start_time_is_treated_as_a_bot(
-    timed_app: Flask, token: str
-) -> None:
+def test_a_form_without_a_valid_start_time_is_not_accepted(timed_app: Flask, token: str) -> None:
     response = post_enquiry(timed_app.test_client(), started=token)
-    assert response.status_code == 303
+    assert response.status_code == 422
+    assert "Please check your details" in page_text(response)
     assert stored_enquiries(timed_app) == []
 
 

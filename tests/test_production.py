@@ -257,6 +257,7 @@ def test_200_concurrent_enquiries_are_each_stored_and_mailed_once(
     # One address posts them all, at once: a limit no real applicant comes near, so that the
     # rate limit (tested above) does not refuse them.
     deployment.settings["ENQUIRY_RATE_LIMIT"] = "1000 per hour"
+    deployment.settings["ENQUIRY_FLOOD_LIMIT"] = "1000 per hour"
     instances = deployment.serve(instances=2)
     deployment.start_worker()
 
@@ -292,6 +293,7 @@ def test_a_worker_killed_while_delivering_loses_no_enquiry(
     deployment.settings.update(
         MAIL_PORT=smtp.port,
         ENQUIRY_RATE_LIMIT="1000 per hour",
+        ENQUIRY_FLOOD_LIMIT="1000 per hour",
         # A claim of the killed worker runs out after 5 s; then an enquiry 1 s overdue is lost.
         ENQUIRY_DELIVERY_LEASE=5,
         ENQUIRY_SWEEP_GRACE=1,

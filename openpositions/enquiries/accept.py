@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from openpositions.enquiries import totals
 from openpositions.enquiries.models import Enquiry, utcnow
@@ -27,15 +27,18 @@ class Accepted:
     enquiry: Enquiry
     # False when the same enquiry had already come in: it was neither stored nor sent again.
     is_new: bool
+    # The form's stamp had served an accepted enquiry already: this one was not stored.
+    stamp_used_before: bool = False
 
 
 class EnquiryNotStored(Exception):
     """The database could not store the enquiry: it must not be confirmed."""
 
 
-def accept_enquiry(enquiry: Enquiry) -> Accepted:
+def accept_enquiry(enquiry: Enquiry, form_stamp: str | None = None) -> Accepted:
     """Store a new, validated enquiry (once) and queue its delivery.
 
+    `form_stamp` is the nonce of the form it came from: one accepted enquiry uses it up.
     Raises EnquiryNotStored if the database cannot store it.
     """
     try:
@@ -43,7 +46,14 @@ def accept_enquiry(enquiry: Enquiry) -> Accepted:
         if duplicate is not None:
             log.info("Enquiry %s submitted again; not sent twice", duplicate.reference)
             return Accepted(duplicate, is_new=False)
+        if form_stamp is not None and stamp_used(form_stamp):
+            return Accepted(enquiry, is_new=False, stamp_used_before=True)
+        enquiry.form_stamp = form_stamp
         record_enquiry(enquiry)
+    except IntegrityError:
+        # Another request took the same stamp a moment ago (the unique column says so).
+        db.session.rollback()
+        return Accepted(enquiry, is_new=False, stamp_used_before=True)
     except SQLAlchemyError as error:
         db.session.rollback()
         log.exception("Enquiry could not be stored")
@@ -59,18 +69,27 @@ def new_reference() -> str:
     return f"RS-{chars[:4]}-{chars[4:]}"
 
 
-def fingerprint(email: str, message: str) -> str:
-    """Identifies the same email and message, whatever the case and spacing."""
-    normal = " ".join(unicodedata.normalize("NFC", message).split())
-    return hashlib.sha256(f"{email.casefold()}\0{normal}".encode()).hexdigest()
+def fingerprint(enquiry: Enquiry) -> str:
+    """Identifies the same enquiry sent again: address, message (whatever the case and spacing),
+    position, and CV. The same letter for two positions is two enquiries; so is the same one
+    sent again with the CV it forgot."""
+    normal = " ".join(unicodedata.normalize("NFC", enquiry.message).split())
+    cv = hashlib.sha256(enquiry.cv_data).hexdigest() if enquiry.cv_data else ""
+    parts = (enquiry.email.casefold(), normal, enquiry.position_slug, cv)
+    return hashlib.sha256("\0".join(parts).encode()).hexdigest()
+
+
+def stamp_used(form_stamp: str) -> bool:
+    query = sa.select(Enquiry.id).where(Enquiry.form_stamp == form_stamp).limit(1)
+    return db.session.scalars(query).first() is not None
 
 
 def recent_duplicate(enquiry: Enquiry) -> Enquiry | None:
-    """The enquiry with the same email and message received in the last ten minutes, if any."""
+    """The same enquiry received in the last ten minutes, if any."""
     since = utcnow() - DUPLICATE_WINDOW
     query = (
         sa.select(Enquiry)
-        .where(Enquiry.fingerprint == fingerprint(enquiry.email, enquiry.message))
+        .where(Enquiry.fingerprint == fingerprint(enquiry))
         .where(Enquiry.created_at >= since)
         .order_by(Enquiry.created_at.desc())
         .limit(1)
@@ -81,7 +100,7 @@ def recent_duplicate(enquiry: Enquiry) -> Enquiry | None:
 def record_enquiry(enquiry: Enquiry) -> Enquiry:
     """Give a new enquiry its reference and store it: once this returns, it cannot be lost."""
     enquiry.reference = new_reference()
-    enquiry.fingerprint = fingerprint(enquiry.email, enquiry.message)
+    enquiry.fingerprint = fingerprint(enquiry)
     enquiry.cv_size = len(enquiry.cv_data) if enquiry.cv_data else None
     db.session.add(enquiry)
     totals.add_to_totals({totals.ACCEPTED: 1})

@@ -1,51 +1,35 @@
 """The enquiry form: what an applicant may send, and what each mistake tells them to do."""
 
-import math
-import re
 import unicodedata
 from datetime import date
 from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app, request
-from flask_babel import format_decimal, gettext
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from werkzeug.datastructures import CombinedMultiDict
-from werkzeug.utils import secure_filename
 from wtforms import BooleanField, EmailField, HiddenField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, StopValidation, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
 from openpositions.content import Content
 from openpositions.content.topics import enquiry_topics
 from openpositions.enquiries.addresses import travels_as_one_address
-from openpositions.enquiries.cv_check import CvProblem, cv_problem
-from openpositions.enquiries.mails import largest_cv
+from openpositions.enquiries.cv_field import uploaded_cv
+from openpositions.enquiries.held_cvs import Cv, held_cv, hold_cv, release_cv
 from openpositions.enquiries.models import Enquiry
+from openpositions.enquiries.names import normalised_name, reads_as_address, spans_lines
 from openpositions.enquiries.spam import HONEYPOT_FIELD
-
-# Line and paragraph separators and control characters: in a name they could end a mail header.
-FORBIDDEN_IN_ONE_LINE = {"Cc", "Zl", "Zp"}
 
 
 def strip(value: Any) -> Any:
     return value.strip() if isinstance(value, str) else value
 
 
-def single_spaced(value: Any) -> Any:
-    """Trimmed, with each run of spaces one space: as the professor's mail will show it."""
-    return re.sub(" {2,}", " ", value.strip()) if isinstance(value, str) else value
-
-
-def cv_size_limit() -> int:
-    """The largest CV in bytes: what still fits, as a whole mail, through the relay."""
-    return largest_cv(current_app.config["MAIL_MAX_MESSAGE_SIZE"])
-
-
-def megabytes(size: int) -> str:
-    """A size in MB (millions of bytes), rounded down to one decimal, in the page's language."""
-    return str(format_decimal(math.floor(size / 100_000) / 10, format="#,##0.#"))
+def name_filter(value: Any) -> Any:
+    return normalised_name(value) if isinstance(value, str) else value
 
 
 def normalise_message(value: Any) -> Any:
@@ -56,11 +40,14 @@ def normalise_message(value: Any) -> Any:
     return "".join(c for c in value if c in "\n\t" or unicodedata.category(c) != "Cc")
 
 
-def one_line(form: FlaskForm, field: Any) -> None:
-    if any(unicodedata.category(c) in FORBIDDEN_IN_ONE_LINE for c in field.data or ""):
+def plain_name(form: FlaskForm, field: Any) -> None:
+    if spans_lines(field.data or ""):
         raise ValidationError(
             _l("Enter your name on one line, without line breaks or invisible characters")
         )
+    if reads_as_address(field.data or ""):
+        # gettext, not the lazy _l: Flask-Babel marks lazy strings safe, and < > must be escaped.
+        raise ValidationError(gettext("Enter your name without @, < or >"))
 
 
 def email_address(form: FlaskForm, field: Any) -> None:
@@ -100,71 +87,15 @@ def email_address(form: FlaskForm, field: Any) -> None:
     form.transport_email = transport_email
 
 
-# What each problem with a CV tells the applicant to do; printing to PDF drops whatever can act.
-CV_PROBLEM_MESSAGES = {
-    CvProblem.NOT_A_PDF: _l("The selected file must be a PDF"),
-    CvProblem.DAMAGED: _l(
-        "The selected file is damaged or not a PDF; save your CV as a PDF again and choose the "
-        "new file"
-    ),
-    CvProblem.PASSWORD_PROTECTED: _l(
-        "The selected file is password-protected; save it without a password and choose it again"
-    ),
-    CvProblem.ENCRYPTED: _l(
-        "The selected file is encrypted; save it without encryption or restrictions and choose "
-        "it again"
-    ),
-    CvProblem.JAVASCRIPT: _l(
-        "The selected file contains JavaScript; print it to PDF and choose the new file"
-    ),
-    CvProblem.LAUNCH_ACTION: _l(
-        "The selected file contains an action that starts other programs; print it to PDF and "
-        "choose the new file"
-    ),
-    CvProblem.EMBEDDED_FILE: _l(
-        "The selected file has other files attached to it; save it without attachments and "
-        "choose it again"
-    ),
-    CvProblem.XFA_FORM: _l(
-        "The selected file is a dynamic (XFA) form; print it to PDF and choose the new file"
-    ),
-    CvProblem.TOO_COMPLEX: _l(
-        "The selected file is too complex to check; print it to PDF and choose the new file"
-    ),
-}
-
-
-def pdf_file(form: FlaskForm, field: Any) -> None:
-    """A real PDF that is safe to open, judged by its content, not its name or the browser's
-    word for it."""
-    upload = field.data
-    if upload is None or not getattr(upload, "filename", None):
-        field.data = None
-        raise StopValidation()
-    limit = cv_size_limit()
-    data = upload.stream.read(limit + 1)
-    if not data:
-        raise ValidationError(_l("The selected file is empty; choose your CV as a PDF"))
-    if len(data) > limit:
-        raise ValidationError(
-            gettext("The selected file must be at most %(size)s MB", size=megabytes(limit))
-        )
-    problem = cv_problem(data)
-    if problem is not None:
-        raise ValidationError(CV_PROBLEM_MESSAGES[problem])
-    form.cv_bytes = data
-    form.cv_filename = (secure_filename(upload.filename) or "cv.pdf")[-120:]
-
-
 class EnquiryForm(FlaskForm):
     # DataRequired, not InputRequired: a value of only spaces is empty once trimmed.
     name = StringField(
         _l("Full name"),
-        filters=[single_spaced],
+        filters=[name_filter],
         validators=[
             DataRequired(_l("Enter your name")),
             Length(max=100, message=_l("Your name must be 100 characters or fewer")),
-            one_line,
+            plain_name,
         ],
     )
     email = EmailField(
@@ -189,7 +120,10 @@ class EnquiryForm(FlaskForm):
             ),
         ],
     )
-    cv = FileField(_l("Your CV (optional)"), validators=[pdf_file])
+    cv = FileField(_l("Your CV (optional)"), validators=[uploaded_cv])
+    # The CV chosen before the form was shown again, held on the server under this reference.
+    held_cv = HiddenField()
+    remove_cv = BooleanField(_l("Remove this CV"))
     consent = BooleanField(
         _l("I agree that my details are stored and sent to the professor to answer this enquiry."),
         validators=[
@@ -201,8 +135,7 @@ class EnquiryForm(FlaskForm):
     website = StringField(_l("Leave this field empty"))
     started = HiddenField()
 
-    cv_bytes: bytes | None = None
-    cv_filename: str | None = None
+    new_cv: Cv | None = None
     transport_email: str = ""
 
     def __init__(self, *args: Any, content: Content, today: date, **kwargs: Any) -> None:
@@ -229,8 +162,35 @@ class EnquiryForm(FlaskForm):
             )
         raise ValidationError(_l("Choose what your enquiry is about"))
 
+    def chosen_cv(self) -> Cv | None:
+        """The CV this submission carries: a new file, else the one held for it, unless removed."""
+        if self.new_cv is not None:
+            return self.new_cv
+        if self.remove_cv.data:
+            return None
+        return held_cv(self.held_cv.data)
+
+    def keep_cv_for_next_time(self) -> None:
+        """Before the form is shown again: hold a newly chosen, valid CV (releasing any it
+        replaces or the applicant removed), so that the next send carries it."""
+        if self.cv.data is not None and self.new_cv is None and not self.cv.errors:
+            self.cv.validate(self)  # Not validated yet: the form came back before validation.
+        if self.new_cv is not None:
+            release_cv(self.held_cv.data)
+            self.held_cv.data = hold_cv(self.new_cv)
+        elif self.remove_cv.data or held_cv(self.held_cv.data) is None:
+            release_cv(self.held_cv.data)
+            self.held_cv.data = ""
+        self.remove_cv.data = False
+
+    def held_cv_name(self) -> str | None:
+        """The file name of the CV held for this form, to show as attached."""
+        cv = held_cv(self.held_cv.data)
+        return cv.filename if cv is not None else None
+
     def enquiry(self, language: str) -> Enquiry:
         """What the applicant sent, as a new enquiry, once the form has validated."""
+        cv = self.chosen_cv()
         return Enquiry(
             name=str(self.name.data),
             email=str(self.email.data),
@@ -239,8 +199,8 @@ class EnquiryForm(FlaskForm):
             position_title=self.topics[self.position.data],
             message=str(self.message.data),
             language=language,
-            cv_filename=self.cv_filename,
-            cv_data=self.cv_bytes,
+            cv_filename=cv.filename if cv else None,
+            cv_data=cv.data if cv else None,
         )
 
     def is_honeypot_filled(self) -> bool:

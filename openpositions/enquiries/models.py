@@ -79,6 +79,8 @@ class Enquiry(Model):
     notified_at: Mapped[datetime | None]
     acknowledged_at: Mapped[datetime | None]
     sent_at: Mapped[datetime | None]
+    # The nonce of the form it was sent from: one accepted enquiry per stamp.
+    form_stamp: Mapped[str | None] = mapped_column(sa.String(32), unique=True)
     # When the operator was told that it waits longer than it should: once is enough.
     overdue_alerted_at: Mapped[datetime | None]
 

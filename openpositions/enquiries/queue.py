@@ -17,6 +17,7 @@ from huey.consumer import Consumer
 from huey.exceptions import RetryTask
 
 from openpositions.enquiries.delivery import attempt_delivery, send_operator_alert
+from openpositions.enquiries.held_cvs import purge_unused_cvs
 from openpositions.enquiries.models import PENDING, Enquiry, utcnow
 from openpositions.enquiries.retention import purge_expired
 from openpositions.extensions import db
@@ -122,6 +123,11 @@ def init_app(app: Flask) -> DeliveryQueue:
     def purge() -> None:
         with app.app_context():
             purge_expired()
+
+    @huey.periodic_task(crontab(minute="*/10"), name="purge_unused_cvs")
+    def purge_held_cvs() -> None:
+        with app.app_context():
+            purge_unused_cvs()
 
     queue = DeliveryQueue(huey=huey, deliver=deliver, alert=alert)
     app.extensions["openpositions.queue"] = queue

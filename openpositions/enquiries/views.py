@@ -2,8 +2,18 @@
 
 import logging
 from collections.abc import Sequence
+from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
@@ -14,8 +24,10 @@ from werkzeug.wrappers import Response
 from openpositions.content import current_content, current_day
 from openpositions.content.topics import topic_title
 from openpositions.enquiries.accept import EnquiryNotStored, accept_enquiry, new_reference
-from openpositions.enquiries.forms import EnquiryForm, cv_size_limit, megabytes
-from openpositions.enquiries.spam import filled_too_fast, form_started_token
+from openpositions.enquiries.cv_field import cv_size_limit, megabytes
+from openpositions.enquiries.forms import EnquiryForm
+from openpositions.enquiries.held_cvs import release_cv
+from openpositions.enquiries.spam import new_stamp, read_stamp, time_trap_on
 from openpositions.enquiries.totals import count_spam
 from openpositions.extensions import limiter
 from openpositions.web.errors import minutes_until_retry
@@ -29,32 +41,76 @@ def rate_limit() -> str:
     return limit
 
 
+def flood_limit() -> str:
+    limit: str = current_app.config["ENQUIRY_FLOOD_LIMIT"]
+    return limit
+
+
+def was_accepted(response: Response) -> bool:
+    return bool(g.get("enquiry_accepted"))
+
+
 @bp.route("", methods=["GET", "POST"])
-@limiter.limit(rate_limit, methods=["POST"])
+# Only accepted enquiries count against the address's limit: typos and a second try never
+# lock anyone out. Every POST counts against a far higher limit that stops floods.
+@limiter.limit(rate_limit, methods=["POST"], deduct_when=was_accepted)
+@limiter.limit(flood_limit, methods=["POST"])
 def form() -> Response | tuple[str, int]:
     form = EnquiryForm(content=current_content(), today=current_day())
-    if request.method == "GET":
+    if request.method != "POST":  # GET and HEAD show the form; they never submit it.
         form.position.data = request.args.get("position", "")
-        form.started.data = form_started_token()
-        return render_form(form)
-    if form.is_honeypot_filled() or filled_too_fast(form.started.data):
-        # Bots get the same answer as people, so they learn nothing; nothing is stored or sent.
-        trap = "honeypot" if form.is_honeypot_filled() else "too_fast"
-        log.info("Enquiry caught as spam (%s); nothing sent", trap.replace("_", " "))
-        count_spam(trap)
-        return confirm(new_reference(), form.position.data)
+        form.started.data = new_stamp()
+        return render_form(form, notices=closed_position_notices(form))
+    if form.is_honeypot_filled():
+        # Only a bot sees this field: it gets the answer people get, and learns nothing.
+        log.info("Enquiry caught as spam (honeypot); nothing sent")
+        count_spam("honeypot")
+        return confirm(new_reference(), form.position.data, cv_filename=None)
+    stamp = read_stamp(form.started.data)
+    if time_trap_on() and (stamp is None or stamp.filled_too_fast()):
+        # Too fast for a person, or a stamp that is not ours: neither confirmed nor dropped.
+        log.info("Enquiry sent back too fast (%s); shown again to check", stamp or "no stamp")
+        count_spam("too_fast")
+        notice = _("Please check your details, then send the form again.")
+        return render_again(form, status=422, notices=[notice])
     if not form.validate():
-        return render_form(form, status=422)
+        return render_again(form, status=422, keep_stamp=True)
+    enquiry = form.enquiry(language=str(get_locale()))
     try:
-        accepted = accept_enquiry(form.enquiry(language=str(get_locale())))
+        accepted = accept_enquiry(enquiry, form_stamp=stamp.nonce if stamp else None)
     except EnquiryNotStored:
         # Not stored, so not confirmed: the applicant keeps the text and can send it again.
         notice = _(
             "We could not save your enquiry just now, so it was not sent. "
             "Please send it again in a few minutes."
         )
-        return render_form(form, status=503, notices=[notice])
-    return confirm(accepted.enquiry.reference, accepted.enquiry.position_slug)
+        return render_again(form, status=503, notices=[notice], keep_stamp=True)
+    if accepted.stamp_used_before:
+        # The same stamp sent again with other text: a form from the Back button, or a bot.
+        notice = _("Please check your details, then send the form again.")
+        return render_again(form, status=422, notices=[notice])
+    g.enquiry_accepted = accepted.is_new
+    release_cv(form.held_cv.data)
+    return confirm(
+        accepted.enquiry.reference,
+        accepted.enquiry.position_slug,
+        cv_filename=accepted.enquiry.cv_filename,
+    )
+
+
+def render_again(
+    form: EnquiryForm, status: int, notices: Sequence[str] = (), keep_stamp: bool = False
+) -> tuple[str, int]:
+    """The form as it was sent, the CV held, timed from when this visitor first saw it.
+
+    `keep_stamp`: the stamp may serve once more (its enquiry was not accepted); otherwise a new
+    nonce, with the same time of first showing.
+    """
+    form.keep_cv_for_next_time()
+    stamp = read_stamp(form.started.data)
+    if not keep_stamp or stamp is None:
+        form.started.data = new_stamp(stamp.shown_at if stamp else None)
+    return render_form(form, status=status, notices=notices)
 
 
 def render_form(
@@ -64,36 +120,60 @@ def render_form(
         "enquiries/form.html",
         form=form,
         notices=notices,
+        held_cv_name=form.held_cv_name(),
         cv_size_limit_mb=megabytes(cv_size_limit()),
     )
     return page, status
+
+
+def closed_position_notices(form: EnquiryForm) -> list[str]:
+    """An old link to a position that has closed: say so, and offer the rest."""
+    slug = form.position.data
+    if not slug or slug in form.topics:
+        return []
+    form.position.data = ""
+    position = form.content.position(slug)
+    if position is None:
+        return [
+            _("The position in your link is no longer open. Choose what your enquiry is about.")
+        ]
+    return [
+        _(
+            "“%(position)s” no longer takes applications. Choose another position, or send a "
+            "general enquiry.",
+            position=position.title,
+        )
+    ]
 
 
 def _receipts() -> URLSafeSerializer:
     return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="enquiry-received")
 
 
-def confirm(reference: str, position_slug: str) -> Response:
+def confirm(reference: str, position_slug: str, cv_filename: str | None) -> Response:
     """Post/Redirect/Get: reloading the confirmation sends nothing again."""
-    token = _receipts().dumps([reference, position_slug])
+    token = _receipts().dumps([reference, position_slug, cv_filename])
     return redirect(url_for("enquiries.received", token=token), code=303)
 
 
 @bp.get("/received/<token>")
 def received(token: str) -> str:
     try:
-        reference, position_slug = _receipts().loads(token)
+        reference, position_slug, cv_filename = _receipts().loads(token)
     except (BadSignature, ValueError, TypeError):
         abort(404)
     title = topic_title(current_content(), position_slug, fallback="")
-    return render_template("enquiries/received.html", reference=reference, position_title=title)
+    return render_template(
+        "enquiries/received.html",
+        reference=reference,
+        position_title=title,
+        cv_filename=cv_filename,
+    )
 
 
 def resubmittable_form() -> EnquiryForm:
-    """The form as it was sent (all but the file), ready to be sent again."""
-    form = EnquiryForm(content=current_content(), today=current_day())
-    form.started.data = form_started_token()
-    return form
+    """The form as it was sent, not yet validated, for an answer that comes before the view."""
+    return EnquiryForm(content=current_content(), today=current_day())
 
 
 @bp.errorhandler(CSRFError)
@@ -101,7 +181,7 @@ def form_expired(error: CSRFError) -> tuple[str, int]:
     """A missing or stale form token: show the form again with what was typed."""
     log.info("Enquiry form expired or forged: %s", error.description)
     notice = _("Your form expired. Check your details and send it again.")
-    return render_form(resubmittable_form(), status=400, notices=[notice])
+    return render_again(resubmittable_form(), status=400, notices=[notice], keep_stamp=True)
 
 
 @bp.errorhandler(429)
@@ -114,4 +194,20 @@ def too_many_enquiries(error: HTTPException) -> tuple[str, int]:
         "You have sent this form too often. You can send it again in %(num)d minutes.",
         minutes,
     )
-    return render_form(resubmittable_form(), status=429, notices=[notice])
+    return render_again(resubmittable_form(), status=429, notices=[notice], keep_stamp=True)
+
+
+@bp.errorhandler(413)
+def upload_too_large(error: HTTPException) -> tuple[str, int]:
+    """A request too large to read at all: a way back to the form, with its position."""
+    log.info("Enquiry too large to read: %s bytes", request.content_length)
+    back = url_for("enquiries.form")
+    referrer = urlsplit(request.referrer or "")
+    if referrer.path == back and referrer.query.startswith("position="):
+        back = f"{back}?{referrer.query}"
+    page = render_template(
+        "enquiries/too_large.html",
+        back=back,
+        cv_size_limit_mb=megabytes(cv_size_limit()),
+    )
+    return page, 413

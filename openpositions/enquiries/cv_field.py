@@ -1,0 +1,82 @@
+"""The CV on the form: checked as a real PDF that fits the mail, and held while the form is
+shown again, so that fixing another field does not drop it."""
+
+import math
+from typing import Any
+
+from flask import current_app
+from flask_babel import format_decimal, gettext
+from flask_babel import lazy_gettext as _l
+from werkzeug.utils import secure_filename
+from wtforms.validators import StopValidation, ValidationError
+
+from openpositions.enquiries.cv_check import CvProblem, cv_problem
+from openpositions.enquiries.held_cvs import Cv
+from openpositions.enquiries.mails import largest_cv
+
+
+def cv_size_limit() -> int:
+    """The largest CV in bytes: what still fits, as a whole mail, through the relay."""
+    return largest_cv(current_app.config["MAIL_MAX_MESSAGE_SIZE"])
+
+
+def megabytes(size: int) -> str:
+    """A size in MB (millions of bytes), rounded down to one decimal, in the page's language."""
+    return str(format_decimal(math.floor(size / 100_000) / 10, format="#,##0.#"))
+
+
+# What each problem with a CV tells the applicant to do; printing to PDF drops whatever can act.
+CV_PROBLEM_MESSAGES = {
+    CvProblem.NOT_A_PDF: _l("The selected file must be a PDF"),
+    CvProblem.DAMAGED: _l(
+        "The selected file is damaged or not a PDF; save your CV as a PDF again and choose the "
+        "new file"
+    ),
+    CvProblem.PASSWORD_PROTECTED: _l(
+        "The selected file is password-protected; save it without a password and choose it again"
+    ),
+    CvProblem.ENCRYPTED: _l(
+        "The selected file is encrypted; save it without encryption or restrictions and choose "
+        "it again"
+    ),
+    CvProblem.JAVASCRIPT: _l(
+        "The selected file contains JavaScript; print it to PDF and choose the new file"
+    ),
+    CvProblem.LAUNCH_ACTION: _l(
+        "The selected file contains an action that starts other programs; print it to PDF and "
+        "choose the new file"
+    ),
+    CvProblem.EMBEDDED_FILE: _l(
+        "The selected file has other files attached to it; save it without attachments and "
+        "choose it again"
+    ),
+    CvProblem.XFA_FORM: _l(
+        "The selected file is a dynamic (XFA) form; print it to PDF and choose the new file"
+    ),
+    CvProblem.TOO_COMPLEX: _l(
+        "The selected file is too complex to check; print it to PDF and choose the new file"
+    ),
+}
+
+
+def uploaded_cv(form: Any, field: Any) -> None:
+    """A newly chosen file, if any: a real PDF, safe to open, small enough for the mail.
+
+    It becomes `form.new_cv`; with no file chosen, the validation of this field stops here.
+    """
+    upload = field.data
+    if upload is None or not getattr(upload, "filename", None):
+        field.data = None
+        raise StopValidation()
+    limit = cv_size_limit()
+    data = upload.stream.read(limit + 1)
+    if not data:
+        raise ValidationError(_l("The selected file is empty; choose your CV as a PDF"))
+    if len(data) > limit:
+        raise ValidationError(
+            gettext("The selected file must be at most %(size)s MB", size=megabytes(limit))
+        )
+    problem = cv_problem(data)
+    if problem is not None:
+        raise ValidationError(CV_PROBLEM_MESSAGES[problem])
+    form.new_cv = Cv(filename=(secure_filename(upload.filename) or "cv.pdf")[-120:], data=data)

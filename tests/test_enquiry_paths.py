@@ -1,0 +1,290 @@
+"""The paths people take through the form: mistakes, the Back button, a slow or quick send,
+a CV chosen before a mistake, a file too big, limits; none loses what they sent, and no page
+shows a reference for an enquiry that is not stored and on its way."""
+
+import re
+import time
+from collections.abc import Callable, Iterator
+from datetime import timedelta
+from html import unescape
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
+
+from openpositions.enquiries.held_cvs import HeldCv, purge_unused_cvs
+from openpositions.enquiries.spam import FIRST_SHOWN
+from openpositions.extensions import db
+from tests.support.app import make_app, stored_enquiries
+from tests.support.forms import PDF_BYTES, REFERENCE, VALID_ENQUIRY, post_enquiry
+from tests.support.pdfs import pdf_of_size
+from tests.support.smtp import SmtpSink
+
+pytestmark = pytest.mark.database
+
+PROFESSOR = "professor@rsim.example.org"
+CHECK_AND_SEND = "Please check your details, then send the form again."
+
+
+def text_of(response: TestResponse) -> str:
+    return unescape(response.get_data(as_text=True))
+
+
+def hidden(response: TestResponse, name: str) -> str:
+    found = re.search(rf'name="{name}" type="hidden" value="([^"]*)"', response.get_data(True))
+    assert found, f"no hidden {name}"
+    return found.group(1)
+
+
+def shown_form(client: FlaskClient, first_seen_ago: float = 0, query: str = "") -> TestResponse:
+    """The form as this visitor sees it, who first saw it `first_seen_ago` seconds ago."""
+    if first_seen_ago:
+        with client.session_transaction() as session:
+            session[FIRST_SHOWN] = int(time.time() - first_seen_ago)
+    response = client.get(f"/enquiry{query}")
+    assert response.status_code == 200
+    return response
+
+
+def send_from(client: FlaskClient, page: TestResponse, **changes: Any) -> TestResponse:
+    """Send the form `page` shows, as a browser would: its hidden fields and `changes`."""
+    fields = {"started": hidden(page, "started"), "held_cv": hidden(page, "held_cv")}
+    return post_enquiry(client, **{**fields, **changes})
+
+
+@pytest.fixture
+def site(tmp_path: Path, smtp: SmtpSink, database: str) -> Iterator[Callable[..., Flask]]:
+    """Make the site with settings of the test's own, on the test's database."""
+    made: list[Flask] = []
+
+    def make(**settings: Any) -> Flask:
+        made.append(make_app(tmp_path, smtp.port, SQLALCHEMY_DATABASE_URI=database, **settings))
+        return made[-1]
+
+    yield make
+    for app in made:
+        with app.app_context():
+            db.engine.dispose()  # Close its connections before the database is dropped.
+
+
+@pytest.fixture
+def timed_app(site: Callable[..., Flask]) -> Flask:
+    return site(ENQUIRY_MIN_SECONDS=3)
+
+
+# --- Time -----------------------------------------------------------------------------------------
+
+
+def test_a_quick_send_is_neither_confirmed_nor_dropped(timed_app: Flask) -> None:
+    client = timed_app.test_client()
+    page = shown_form(client)
+    answer = send_from(client, page, cv=(PDF_BYTES, "cv.pdf", "application/pdf"))
+    assert answer.status_code == 422
+    text = text_of(answer)
+    assert CHECK_AND_SEND in text
+    assert VALID_ENQUIRY["message"] in text and 'value="Ada Lovelace"' in text
+    assert "CV attached: cv.pdf" in text, "the CV is kept too"
+    assert not REFERENCE.search(text)
+    assert stored_enquiries(timed_app) == []
+
+
+def test_the_fill_time_counts_from_the_first_showing_across_a_mistake(timed_app: Flask) -> None:
+    client = timed_app.test_client()
+    page = shown_form(client, first_seen_ago=60)
+    mistake = send_from(client, page, email="ada@")
+    assert mistake.status_code == 422
+    fixed = send_from(client, mistake)  # Fixed and sent at once.
+    assert fixed.status_code == 303
+    assert len(stored_enquiries(timed_app)) == 1
+
+
+def test_back_then_send_with_the_forgotten_cv_is_a_new_enquiry_with_the_cv(
+    timed_app: Flask, smtp: SmtpSink
+) -> None:
+    client = timed_app.test_client()
+    page = shown_form(client, first_seen_ago=60)
+    first = send_from(client, page)
+    assert first.status_code == 303
+    # Back: the browser shows the form again; the CV is chosen and the form sent at once.
+    again = shown_form(client)
+    second = send_from(client, again, cv=(PDF_BYTES, "cv.pdf", "application/pdf"))
+    assert second.status_code == 303
+    assert "Your CV (cv.pdf) came with it." in text_of(client.get(second.headers["Location"]))
+    first_stored, second_stored = stored_enquiries(timed_app)
+    assert first_stored.cv_size is None and second_stored.cv_size == len(PDF_BYTES)
+
+
+def test_one_stamp_serves_one_accepted_enquiry(timed_app: Flask) -> None:
+    client = timed_app.test_client()
+    page = shown_form(client, first_seen_ago=60)
+    assert send_from(client, page).status_code == 303
+    other = "Another message sent with the same old form."
+    reused = send_from(client, page, message=other)
+    assert reused.status_code == 422
+    assert CHECK_AND_SEND in text_of(reused)
+    assert len(stored_enquiries(timed_app)) == 1
+    assert send_from(client, reused, message=other).status_code == 303, "shown again, it sends"
+    assert len(stored_enquiries(timed_app)) == 2
+
+
+def test_an_expired_form_sent_again_at_once_is_accepted(site: Callable[..., Flask]) -> None:
+    app = site(ENQUIRY_MIN_SECONDS=3, WTF_CSRF_ENABLED=True)
+    client = app.test_client()
+    page = shown_form(client, first_seen_ago=60)
+    expired = send_from(client, page, csrf_token="stale")
+    assert expired.status_code == 400
+    fixed = send_from(client, expired, csrf_token=hidden(expired, "csrf_token"))
+    assert fixed.status_code == 303
+    assert len(stored_enquiries(app)) == 1
+
+
+# --- Limits ---------------------------------------------------------------------------------------
+
+
+def test_typos_never_count_against_the_limit(site: Callable[..., Flask]) -> None:
+    app = site(RATELIMIT_ENABLED=True, ENQUIRY_RATE_LIMIT="5 per hour")
+    client = app.test_client()
+    for _ in range(7):
+        assert post_enquiry(client, email="ada@example").status_code == 422
+    assert post_enquiry(client).status_code == 303
+    assert len(stored_enquiries(app)) == 1
+
+
+def test_a_flood_of_posts_is_stopped_and_the_page_keeps_every_value(
+    site: Callable[..., Flask],
+) -> None:
+    app = site(RATELIMIT_ENABLED=True, ENQUIRY_FLOOD_LIMIT="3 per hour")
+    client = app.test_client()
+    for _ in range(3):
+        assert post_enquiry(client, email="ada@example").status_code == 422
+    stopped = post_enquiry(client, message="The fourth try within the hour, kept as typed.")
+    assert stopped.status_code == 429
+    text = text_of(stopped)
+    assert "You can send it again in" in text
+    assert "The fourth try within the hour, kept as typed." in text
+    assert stored_enquiries(app) == []
+
+
+def test_head_and_get_never_submit(app: Flask, client: FlaskClient) -> None:
+    head = client.head("/enquiry?name=Ada&email=ada@example.org&message=x&consent=y")
+    assert head.status_code == 200
+    get = client.get("/enquiry", query_string={**VALID_ENQUIRY})
+    assert get.status_code == 200
+    assert "There is a problem" not in text_of(get)
+    assert stored_enquiries(app) == []
+
+
+# --- The CV ---------------------------------------------------------------------------------------
+
+
+def test_a_cv_chosen_before_a_mistake_arrives_with_the_fixed_enquiry(
+    app: Flask, client: FlaskClient, smtp: SmtpSink, consumer: None
+) -> None:
+    cv = pdf_of_size(50_000)
+    mistake = post_enquiry(client, email="ada@", cv=(cv, "Lebenslauf.pdf", "application/pdf"))
+    assert mistake.status_code == 422
+    assert "CV attached: Lebenslauf.pdf" in text_of(mistake)
+    assert "Replace your CV (optional)" in text_of(mistake)
+    fixed = send_from(client, mistake)
+    assert fixed.status_code == 303
+    assert "Your CV (Lebenslauf.pdf) came with it." in text_of(
+        client.get(fixed.headers["Location"])
+    )
+    mails = smtp.wait_for(2)
+    professor = next(mail for mail in mails if PROFESSOR in mail.rcpt_tos)
+    (attachment,) = list(professor.message.iter_attachments())
+    assert attachment.get_payload(decode=True) == cv
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(HeldCv)) == 0
+
+
+def test_a_held_cv_can_be_removed_or_replaced(app: Flask, client: FlaskClient) -> None:
+    mistake = post_enquiry(client, email="ada@", cv=(PDF_BYTES, "first.pdf", "application/pdf"))
+    replaced = send_from(
+        client, mistake, email="ada@", cv=(pdf_of_size(3000), "second.pdf", "application/pdf")
+    )
+    assert "CV attached: second.pdf" in text_of(replaced)
+    removed = send_from(client, replaced, remove_cv="y")
+    assert removed.status_code == 303
+    assert "No CV came with it." in text_of(client.get(removed.headers["Location"]))
+    (enquiry,) = stored_enquiries(app)
+    assert enquiry.cv_size is None
+
+
+def test_an_altered_cv_reference_carries_no_cv(app: Flask, client: FlaskClient) -> None:
+    mistake = post_enquiry(client, email="ada@", cv=(PDF_BYTES, "cv.pdf", "application/pdf"))
+    reference = hidden(mistake, "held_cv")
+    answer = send_from(client, mistake, held_cv=reference[:-2] + "xx")
+    assert answer.status_code == 303
+    (enquiry,) = stored_enquiries(app)
+    assert enquiry.cv_size is None
+
+
+def test_held_cvs_never_used_are_deleted(app: Flask, client: FlaskClient) -> None:
+    post_enquiry(client, email="ada@", cv=(PDF_BYTES, "cv.pdf", "application/pdf"))
+    with app.app_context():
+        assert purge_unused_cvs() == 0, "still within its time"
+        db.session.execute(
+            sa.update(HeldCv).values(created_at=HeldCv.created_at - timedelta(hours=3))
+        )
+        db.session.commit()
+        assert purge_unused_cvs() == 1
+
+
+def test_a_file_over_the_cv_limit_keeps_everything_else(app: Flask, client: FlaskClient) -> None:
+    cv = pdf_of_size(9_000_000)
+    message = "Too big a file, but my words stay."
+    answer = post_enquiry(client, message=message, cv=(cv, "scan.pdf", "application/pdf"))
+    assert answer.status_code == 422
+    text = text_of(answer)
+    assert "The selected file must be at most 7.3 MB" in text
+    assert message in text
+    assert stored_enquiries(app) == []
+
+
+def test_a_request_too_large_to_read_leads_back_to_the_form_with_its_position(
+    app: Flask, client: FlaskClient
+) -> None:
+    answer = client.post(
+        "/enquiry",
+        data=b"x",
+        content_type="multipart/form-data; boundary=x",
+        headers={"Referer": "http://localhost/enquiry?position=phd-deep-learning-satellite-images"},
+        environ_overrides={"CONTENT_LENGTH": str(app.config["MAX_CONTENT_LENGTH"] + 1)},
+    )
+    assert answer.status_code == 413
+    assert 'href="/enquiry?position=phd-deep-learning-satellite-images"' in answer.get_data(True)
+
+
+# --- Duplicates, closed positions, fields in error ------------------------------------------------
+
+
+def test_a_duplicate_is_the_same_address_message_and_position(
+    app: Flask, client: FlaskClient
+) -> None:
+    assert post_enquiry(client).status_code == 303
+    assert post_enquiry(client).status_code == 303
+    assert len(stored_enquiries(app)) == 1, "sent twice, stored once"
+    assert post_enquiry(client, position="general").status_code == 303
+    assert len(stored_enquiries(app)) == 2, "the same letter about another topic is another enquiry"
+
+
+def test_a_link_to_a_closed_position_says_so_and_offers_the_rest(client: FlaskClient) -> None:
+    answer = client.get("/enquiry?position=postdoc-long-gone")
+    text = text_of(answer)
+    assert "The position in your link is no longer open." in text
+    assert '<option selected value="">Choose one</option>' in text
+    assert "General enquiry" in text
+
+
+def test_fields_in_error_are_marked_for_screen_readers(client: FlaskClient) -> None:
+    answer = post_enquiry(client, email="ada@", name="")
+    html = answer.get_data(as_text=True)
+    assert re.search(r'<input[^>]*aria-invalid="true"[^>]*id="email"', html) or re.search(
+        r'<input[^>]*id="email"[^>]*aria-invalid="true"', html
+    )
+    assert re.search(r'id="message"[^>]*>', html) and 'aria-invalid="true" id="message"' not in html
