@@ -1,0 +1,136 @@
+"""The paths people take through the form, in Chromium: the Back button, a quick fix, a CV
+chosen before a mistake, a file too large. Nothing is lost, no confirmation is false."""
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+
+from openpositions.enquiries.spam import FIRST_SHOWN
+from tests.support.app import make_app, stored_enquiries
+from tests.support.forms import PDF_BYTES, REFERENCE
+from tests.support.pdfs import pdf_of_size
+from tests.support.smtp import SmtpSink
+from tests.support.waiting import wait_until
+
+PROFESSOR = "professor@rsim.example.org"
+MESSAGE = "I would like to know more about the two PhD topics and the start date."
+
+
+@pytest.fixture
+def site_app(tmp_path: Path, smtp: SmtpSink) -> Iterator[Flask]:
+    """The site as served, with its time trap on: a form sent within 3 s of first seeing it
+    comes back to be checked."""
+    app = make_app(tmp_path, smtp.port, WTF_CSRF_ENABLED=True, TESTING=False, ENQUIRY_MIN_SECONDS=3)
+    queue = app.extensions["openpositions.queue"]
+    queue.start_in_process(workers=1)
+    yield app
+    queue.stop_in_process()
+
+
+def seen_a_minute_ago(page: Any, site: str, app: Flask) -> None:
+    """This visitor first saw the form a minute ago (it took them that long to write)."""
+    serializer = app.session_interface.get_signing_serializer(app)  # type: ignore[attr-defined]
+    cookie = serializer.dumps({FIRST_SHOWN: int(time.time()) - 60})
+    page.context.add_cookies([{"name": "session", "value": cookie, "url": site}])
+
+
+def fill_in(page: Any, email: str = "ada@example.org") -> None:
+    page.get_by_label("Full name").fill("Ada Lovelace")
+    page.get_by_label("Email address").fill(email)
+    page.locator("#position").select_option("phd-deep-learning-satellite-images")
+    page.get_by_label("Your message").fill(MESSAGE)
+    page.get_by_label("I agree that my details are stored").check()
+
+
+def send(page: Any) -> None:
+    with page.expect_navigation():
+        page.get_by_role("button", name="Send enquiry").click()
+
+
+def test_back_then_send_with_the_forgotten_cv(
+    page: Any, site: str, site_app: Flask, smtp: SmtpSink, tmp_path: Path
+) -> None:
+    seen_a_minute_ago(page, site, site_app)
+    page.goto(f"{site}/enquiry")
+    fill_in(page)
+    send(page)
+    assert page.locator("h1").inner_text() == "Enquiry received"
+    assert "No CV came with it." in page.content()
+
+    page.go_back()
+    cv = tmp_path / "cv.pdf"
+    cv.write_bytes(PDF_BYTES)
+    if page.get_by_label("Full name").input_value() != "Ada Lovelace":
+        fill_in(page)  # The browser showed the form afresh.
+    page.get_by_label("Your CV (optional)").set_input_files(str(cv))
+    send(page)  # At once: the visitor first saw the form long ago.
+
+    assert page.locator("h1").inner_text() == "Enquiry received"
+    assert "Your CV (cv.pdf) came with it." in page.content()
+    assert REFERENCE.fullmatch(page.locator(".reference").inner_text())
+    mails = smtp.wait_for(4)
+    with_cv = [m for m in mails if PROFESSOR in m.rcpt_tos and list(m.message.iter_attachments())]
+    assert len(with_cv) == 1
+    assert len(stored_enquiries(site_app)) == 2
+
+
+def test_a_quick_send_comes_back_to_check_and_then_goes(
+    page: Any, site: str, site_app: Flask, smtp: SmtpSink
+) -> None:
+    page.goto(f"{site}/enquiry")
+    fill_in(page)
+    send(page)  # Within a second of seeing the form: too fast to be sure it is a person.
+    assert "Please check your details, then send the form again." in page.content()
+    assert page.get_by_label("Your message").input_value() == MESSAGE
+    assert stored_enquiries(site_app) == []
+    page.wait_for_timeout(3000)  # The visitor reads the notice: the time is the point here.
+    send(page)
+    assert page.locator("h1").inner_text() == "Enquiry received"
+    assert len(stored_enquiries(site_app)) == 1
+
+
+def test_fix_one_field_and_send_at_once_with_the_cv_chosen_before(
+    page: Any, site: str, site_app: Flask, smtp: SmtpSink, tmp_path: Path
+) -> None:
+    seen_a_minute_ago(page, site, site_app)
+    cv = tmp_path / "Lebenslauf Ada.pdf"
+    cv.write_bytes(pdf_of_size(40_000))
+    page.goto(f"{site}/enquiry")
+    fill_in(page, email="ada@example")
+    page.get_by_label("Your CV (optional)").set_input_files(str(cv))
+    send(page)
+    assert page.title().startswith("Error: ")
+    assert "CV attached: Lebenslauf_Ada.pdf" in page.content()
+    assert page.locator("#email").get_attribute("aria-invalid") == "true"
+    page.get_by_label("Email address").fill("ada@example.org")
+    send(page)
+    assert page.locator("h1").inner_text() == "Enquiry received"
+    mails = smtp.wait_for(2)
+    professor = next(m for m in mails if PROFESSOR in m.rcpt_tos)
+    (attachment,) = list(professor.message.iter_attachments())
+    assert attachment.get_payload(decode=True) == cv.read_bytes()
+
+
+def test_a_file_too_large_keeps_everything_else_and_a_smaller_one_goes(
+    page: Any, site: str, site_app: Flask, smtp: SmtpSink, tmp_path: Path
+) -> None:
+    seen_a_minute_ago(page, site, site_app)
+    big, small = tmp_path / "scan.pdf", tmp_path / "smaller.pdf"
+    big.write_bytes(pdf_of_size(9_000_000))
+    small.write_bytes(pdf_of_size(900_000))
+    page.goto(f"{site}/enquiry")
+    fill_in(page)
+    page.get_by_label("Your CV (optional)").set_input_files(str(big))
+    send(page)
+    assert "The selected file must be at most 7.3 MB" in page.content()
+    assert page.get_by_label("Your message").input_value() == MESSAGE
+    assert page.get_by_label("Full name").input_value() == "Ada Lovelace"
+    page.get_by_label("Your CV (optional)").set_input_files(str(small))
+    page.get_by_label("I agree that my details are stored").check()
+    send(page)
+    assert page.locator("h1").inner_text() == "Enquiry received"
+    wait_until(lambda: len(stored_enquiries(site_app)) == 1)
