@@ -15,13 +15,6 @@ from openpositions.web.urls import absolute_url
 
 
 @dataclass(frozen=True)
-class EarlierEnquiry:
-    reference: str
-    received: str
-    position_title: str
-
-
-@dataclass(frozen=True)
 class Brief:
     position_title: str
     # Empty for the fellowship and general routes, and where no SITE_URL says where the site is.
@@ -31,7 +24,8 @@ class Brief:
     language: str
     received: str
     cv: str
-    earlier: tuple[EarlierEnquiry, ...]
+    # One line for each: "RS-7KQ2-M9XD, 2026-11-28 14:02 CET, General enquiry".
+    earlier: tuple[str, ...]
 
 
 def shown_time(stored: datetime) -> str:
@@ -90,10 +84,12 @@ def professor_brief(enquiry: Enquiry, content: Content, language: str) -> Brief:
         received=shown_time(enquiry.created_at),
         cv=cv,
         earlier=tuple(
-            EarlierEnquiry(
-                reference=earlier.reference,
-                received=shown_time(earlier.created_at),
-                position_title=topic_title(content, earlier.position_slug, earlier.position_title),
+            ", ".join(
+                (
+                    earlier.reference,
+                    shown_time(earlier.created_at),
+                    topic_title(content, earlier.position_slug, earlier.position_title),
+                )
             )
             for earlier in earlier_enquiries(enquiry)
         ),
