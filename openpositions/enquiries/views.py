@@ -2,6 +2,7 @@
 
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import get_locale, ngettext
@@ -11,17 +12,19 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
-from openpositions.content import current_content, current_day
+from openpositions.content import Position, current_content, current_day
 from openpositions.content.topics import topic_title
 from openpositions.enquiries.accept import EnquiryNotStored, accept_enquiry, new_reference
 from openpositions.enquiries.forms import EnquiryForm, cv_size_limit, megabytes
 from openpositions.enquiries.spam import filled_too_fast, form_started_token
 from openpositions.enquiries.totals import count_spam
 from openpositions.extensions import limiter
+from openpositions.i18n import route_in_each_language
 from openpositions.web.errors import minutes_until_retry
 
 log = logging.getLogger(__name__)
-bp = Blueprint("enquiries", __name__, url_prefix="/enquiry")
+# No url_prefix: the language's prefix comes first (/de/enquiry), see route_in_each_language.
+bp = Blueprint("enquiries", __name__)
 
 
 def rate_limit() -> str:
@@ -29,13 +32,18 @@ def rate_limit() -> str:
     return limit
 
 
-@bp.route("", methods=["GET", "POST"])
+@route_in_each_language(bp, "/enquiry", methods=["GET", "POST"])
 @limiter.limit(rate_limit, methods=["POST"])
 def form() -> Response | tuple[str, int]:
     form = EnquiryForm(content=current_content(), today=current_day())
     if request.method == "GET":
-        form.position.data = request.args.get("position", "")
+        requested = request.args.get("position", "")
         form.started.data = form_started_token()
+        if requested and requested not in form.topics:
+            # A link to a position that has closed since (or never was): say so, and offer
+            # the open ones and a general enquiry rather than an error.
+            return render_form(form, not_offered=NotOffered(form.content.position(requested)))
+        form.position.data = requested
         return render_form(form)
     if form.is_honeypot_filled() or filled_too_fast(form.started.data):
         # Bots get the same answer as people, so they learn nothing; nothing is stored or sent.
@@ -57,13 +65,24 @@ def form() -> Response | tuple[str, int]:
     return confirm(accepted.enquiry.reference, accepted.enquiry.position_slug)
 
 
+@dataclass(frozen=True)
+class NotOffered:
+    """The form was linked for a position it does not offer: closed (known), or unknown (None)."""
+
+    closed_position: Position | None
+
+
 def render_form(
-    form: EnquiryForm, status: int = 200, notices: Sequence[str] = ()
+    form: EnquiryForm,
+    status: int = 200,
+    notices: Sequence[str] = (),
+    not_offered: NotOffered | None = None,
 ) -> tuple[str, int]:
     page = render_template(
         "enquiries/form.html",
         form=form,
         notices=notices,
+        not_offered=not_offered,
         cv_size_limit_mb=megabytes(cv_size_limit()),
     )
     return page, status
@@ -79,7 +98,7 @@ def confirm(reference: str, position_slug: str) -> Response:
     return redirect(url_for("enquiries.received", token=token), code=303)
 
 
-@bp.get("/received/<token>")
+@route_in_each_language(bp, "/enquiry/received/<token>")
 def received(token: str) -> str:
     try:
         reference, position_slug = _receipts().loads(token)
