@@ -294,6 +294,19 @@ def test_the_sixth_post_in_an_hour_is_refused_kindly(tmp_path: Any, smtp: SmtpSi
     assert client.get("/enquiry").status_code == 200, "only sending is limited"
 
 
+def test_the_limit_counts_both_languages_together(tmp_path: Any, smtp: SmtpSink) -> None:
+    # One form at two addresses: switching language must not double what one address may send.
+    app = make_app(tmp_path, smtp.port, RATELIMIT_ENABLED=True)
+    client = app.test_client()
+    for n in range(5):
+        url = "/enquiry" if n % 2 else "/de/enquiry"
+        message = f"Enquiry number {n} about the positions."
+        assert post_enquiry(client, url=url, message=message).status_code == 303
+    sixth = post_enquiry(client, url="/de/enquiry", message="The sixth one, now in German.")
+    assert sixth.status_code == 429
+    assert "Sie haben dieses Formular zu oft gesendet" in page_text(sixth)
+
+
 def test_when_the_database_cannot_store_the_enquiry_nothing_is_confirmed_or_lost(
     tmp_path: Any, smtp: SmtpSink
 ) -> None:
