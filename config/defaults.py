@@ -19,11 +19,12 @@ CONTENT_DIR = "config"
 # removed; an edit then shows without a restart. 0 looks on every request, as debug mode does.
 CONTENT_CHECK_INTERVAL = 1
 
-# Public base URL of the site (e.g. "https://www.bigearth.eu"), used for canonical links, the
-# feed and structured data. Empty: taken from each request.
+# Public base URL of the site (e.g. "https://www.bigearth.eu"), used for canonical and hreflang
+# links, the sitemap, the feed, structured data and mails. Empty: taken from each request.
 SITE_URL = ""
 
-# Languages offered, the first is the fallback when the browser asks for none of them.
+# Languages offered. The first is at the addresses without a prefix (/openpositions) and is
+# the x-default; each other one under /<code>/ (/de/openpositions).
 LANGUAGES = ["en", "de"]
 # The compiled catalogues of the site's own text (`make` compiles them on install).
 BABEL_TRANSLATION_DIRECTORIES = "translations"

@@ -56,11 +56,12 @@ def register_content(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
+    from openpositions import i18n
     from openpositions.extensions import babel, csrf, db, limiter, migrate
-    from openpositions.i18n import select_locale
     from openpositions.web import templating
 
-    babel.init_app(app, locale_selector=select_locale)
+    babel.init_app(app, locale_selector=i18n.select_locale)
+    i18n.init_app(app)
     csrf.init_app(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_DIR / "migrations"))
@@ -85,16 +86,17 @@ def register_queue(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from openpositions import i18n
     from openpositions.enquiries import views as enquiries
+    from openpositions.pages import crawlers
     from openpositions.pages import views as pages
     from openpositions.positions import views as positions
-    from openpositions.web import health, metrics
+    from openpositions.web import health, metrics, old_language_switch
 
     app.register_blueprint(positions.bp)
     app.register_blueprint(enquiries.bp)
     app.register_blueprint(pages.bp)
-    app.register_blueprint(i18n.bp)
+    app.register_blueprint(crawlers.bp)
+    app.register_blueprint(old_language_switch.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(metrics.bp)
 

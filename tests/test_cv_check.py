@@ -379,7 +379,8 @@ def test_every_problem_has_a_message_that_says_what_to_do() -> None:
 
 def post_cv(client: FlaskClient, data: bytes, language: str = "en") -> TestResponse:
     fields = {**VALID_ENQUIRY, "cv": (data, "cv.pdf", "application/pdf")}
-    return client.post("/enquiry", headers={"Accept-Language": language}, **multipart(fields))
+    url = "/enquiry" if language == "en" else f"/{language}/enquiry"
+    return client.post(url, **multipart(fields))
 
 
 def refused_cv(change: Callable[[pikepdf.Pdf], None]) -> bytes:

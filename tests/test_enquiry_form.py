@@ -6,6 +6,7 @@ import re
 import secrets
 import time
 from html import unescape
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,7 +15,9 @@ from flask.testing import FlaskClient
 from itsdangerous import URLSafeSerializer
 
 from tests.support.app import make_app, queued_tasks, stored_enquiries
+from tests.support.content import add_closed_position, copy_content
 from tests.support.forms import PDF_BYTES, VALID_ENQUIRY, post_enquiry
+from tests.support.html import html_text
 from tests.support.smtp import SmtpSink
 
 PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -296,6 +299,19 @@ def test_the_sixth_post_in_an_hour_is_refused_kindly(tmp_path: Any, smtp: SmtpSi
     assert client.get("/enquiry").status_code == 200, "only sending is limited"
 
 
+def test_the_limit_counts_both_languages_together(tmp_path: Any, smtp: SmtpSink) -> None:
+    # One form at two addresses: switching language must not double what one address may send.
+    app = make_app(tmp_path, smtp.port, RATELIMIT_ENABLED=True)
+    client = app.test_client()
+    for n in range(5):
+        url = "/enquiry" if n % 2 else "/de/enquiry"
+        message = f"Enquiry number {n} about the positions."
+        assert post_enquiry(client, url=url, message=message).status_code == 303
+    sixth = post_enquiry(client, url="/de/enquiry", message="The sixth one, now in German.")
+    assert sixth.status_code == 429
+    assert "Sie haben dieses Formular zu oft gesendet" in page_text(sixth)
+
+
 def test_when_the_database_cannot_store_the_enquiry_nothing_is_confirmed_or_lost(
     tmp_path: Any, smtp: SmtpSink
 ) -> None:
@@ -311,3 +327,61 @@ def test_when_the_database_cannot_store_the_enquiry_nothing_is_confirmed_or_lost
     assert "We could not save your enquiry just now, so it was not sent." in text
     assert VALID_ENQUIRY["message"] in text, "what was typed is still there to send again"
     assert queued_tasks(app) == 0
+
+
+# --- A link to a position the form no longer offers -----------------------------------------------
+
+
+@pytest.fixture
+def site_with_closed_position(tmp_path: Path, smtp: SmtpSink) -> Flask:
+    content = copy_content(tmp_path)
+    add_closed_position(content)
+    return make_app(tmp_path, smtp.port, CONTENT_DIR=str(content))
+
+
+def chosen_option(html: str) -> str:
+    select = html[html.index('<select id="position"') : html.index("</select>")]
+    chosen = re.findall(r'<option selected value="([^"]*)">', select)
+    return chosen[0] if chosen else ""
+
+
+@pytest.mark.parametrize(
+    ("url", "said"),
+    [
+        (
+            "/enquiry?position=postdoc-foundation-models-2025",
+            "The position “Post-doc in Foundation Models for Earth Observation” has closed",
+        ),
+        (
+            "/de/enquiry?position=postdoc-foundation-models-2025",
+            "Die Stelle „Post-doc in Foundation Models for Earth Observation“ ist nicht mehr",
+        ),
+        ("/enquiry?position=no-such-position", "The position this link names does not take"),
+        ("/de/enquiry?position=no-such-position", "Für die Stelle, auf die dieser Link verweist"),
+    ],
+)
+def test_a_link_to_a_closed_or_unknown_position_says_so_and_offers_the_open_ones(
+    site_with_closed_position: Flask, url: str, said: str
+) -> None:
+    response = site_with_closed_position.test_client().get(url)
+    assert response.status_code == 200, "a notice, not an error"
+    html = response.get_data(as_text=True)
+    assert said in html_text(html)
+    assert "error-summary" not in html
+    assert chosen_option(html) == "", "“Choose one”: nothing chosen for them"
+    select = html[html.index('<select id="position"') : html.index("</select>")]
+    assert 'value="phd-deep-learning-satellite-images"' in select
+    assert 'value="general"' in select
+    assert "postdoc-foundation-models-2025" not in select
+    positions_list = "/de/openpositions" if url.startswith("/de/") else "/openpositions"
+    assert f'<a href="{positions_list}">' in html
+
+
+@pytest.mark.parametrize("offered", ["phd-deep-learning-satellite-images", "general", ""])
+def test_a_link_to_an_offered_topic_chooses_it_without_a_notice(
+    client: FlaskClient, offered: str
+) -> None:
+    html = client.get(f"/enquiry?position={offered}").get_data(as_text=True)
+    assert 'class="notice"' not in html
+    if offered:
+        assert f'<option selected value="{offered}">' in html

@@ -273,11 +273,13 @@ def test_a_duplicate_is_the_same_address_message_and_position(
     assert len(stored_enquiries(app)) == 2, "the same letter about another topic is another enquiry"
 
 
-def test_a_link_to_a_closed_position_says_so_and_offers_the_rest(client: FlaskClient) -> None:
+def test_a_link_to_a_position_that_never_was_says_so_and_offers_the_rest(
+    client: FlaskClient,
+) -> None:
     answer = client.get("/enquiry?position=postdoc-long-gone")
     text = text_of(answer)
-    assert "The position in your link is no longer open." in text
-    assert '<option selected value="">Choose one</option>' in text
+    assert "The position this link names does not take applications." in text
+    assert '<option value="">Choose one</option><option value="phd' in text, "nothing chosen"
     assert "General enquiry" in text
 
 

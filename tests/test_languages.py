@@ -1,4 +1,5 @@
-"""German and English: choosing the language, the pages, the position texts and the mails."""
+"""German and English: each at its own addresses, the switch between them, the hreflang links,
+the position texts and the mails."""
 
 import re
 from pathlib import Path
@@ -12,6 +13,8 @@ from openpositions.content import ContentError, load_content
 from tests.support.app import make_app
 from tests.support.content import copy_content
 from tests.support.forms import post_enquiry
+from tests.support.html import Page
+from tests.support.languages import hreflang_links
 from tests.support.paths import PROJECT_DIR
 from tests.support.smtp import SmtpSink
 
@@ -32,48 +35,206 @@ def html_lang(response: object) -> str:
     return match.group(1)
 
 
-def test_english_when_the_browser_asks_for_nothing_else(client: FlaskClient) -> None:
+def test_english_at_the_plain_addresses(client: FlaskClient) -> None:
     response = client.get("/openpositions")
     assert html_lang(response) == "en"
     assert "<h1>Open positions</h1>" in response.get_data(as_text=True)
 
 
-def test_the_browsers_language_is_followed(client: FlaskClient) -> None:
-    response = client.get("/openpositions", headers={"Accept-Language": "de-DE,de;q=0.9,en;q=0.5"})
+def test_german_at_de_without_a_cookie_or_accept_language(client: FlaskClient) -> None:
+    # As Google's crawler asks: no cookie, no Accept-Language.
+    response = client.get("/de/openpositions")
     html = response.get_data(as_text=True)
     assert html_lang(response) == "de"
     assert f"<h1>{de('Open positions')}</h1>" in html
     assert "Promotionsstellen in Deep Learning für die Satellitenbildanalyse" in html
     assert "Promovierende in Deep Learning für die Satellitenbildanalyse" in html
     assert "Zurzeit sind keine Stellen ausgeschrieben." in html
-    assert "Accept-Language" in response.headers["Vary"]
 
 
-def test_an_unoffered_language_falls_back_to_english(client: FlaskClient) -> None:
-    response = client.get("/openpositions", headers={"Accept-Language": "fr-FR,fr;q=0.9"})
+@pytest.mark.parametrize(
+    "asking_for_german",
+    [
+        {"Cookie": "lang=de"},
+        {"Accept-Language": "de-DE,de;q=0.9"},
+        {"Cookie": "lang=de", "Accept-Language": "de"},
+    ],
+)
+@pytest.mark.parametrize("path", ["/openpositions", f"/openpositions/{SLUG}", "/privacy"])
+def test_neither_a_cookie_nor_accept_language_changes_what_an_address_shows(
+    client: FlaskClient, asking_for_german: dict[str, str], path: str
+) -> None:
+    plain = client.get(path)
+    asked = client.get(path, headers=asking_for_german)
+    assert html_lang(asked) == "en"
+    assert asked.get_data() == plain.get_data()
+    vary = {v.strip().lower() for v in asked.headers.get("Vary", "").split(",")}
+    assert not vary & {"cookie", "accept-language"}, "one copy per address, for every cache"
+
+
+def test_the_form_too_is_english_at_its_english_address(client: FlaskClient) -> None:
+    response = client.get("/enquiry", headers={"Cookie": "lang=de", "Accept-Language": "de"})
     assert html_lang(response) == "en"
+    assert html_lang(client.get("/de/enquiry", headers={"Accept-Language": "en"})) == "de"
 
 
-def test_the_switch_remembers_the_choice_in_a_cookie(client: FlaskClient) -> None:
-    response = client.get("/language/de?next=/enquiry")
-    assert response.status_code == 303
-    assert response.headers["Location"] == "/enquiry"
-    cookie = response.headers["Set-Cookie"]
-    assert cookie.startswith("lang=de;") and "HttpOnly" in cookie and "SameSite=Lax" in cookie
-    page = client.get("/enquiry", headers={"Accept-Language": "en"})
-    assert html_lang(page) == "de", "the explicit choice beats the browser's"
-    assert de("Send an enquiry") in page.get_data(as_text=True)
-    assert html_lang(client.get("/language/en?next=/enquiry", follow_redirects=True)) == "en"
+@pytest.mark.parametrize(
+    ("path", "german_path"),
+    [
+        ("/openpositions", "/de/openpositions"),
+        (f"/openpositions/{SLUG}", f"/de/openpositions/{SLUG}"),
+        ("/enquiry", "/de/enquiry"),
+        ("/privacy", "/de/privacy"),
+        ("/legal-notice", "/de/impressum"),
+    ],
+)
+def test_each_page_names_both_addresses_absolute_and_reciprocal(
+    client: FlaskClient, path: str, german_path: str
+) -> None:
+    expected = {
+        "en": f"http://localhost{path}",
+        "de": f"http://localhost{german_path}",
+        "x-default": f"http://localhost{path}",
+    }
+    for language, address in (("en", path), ("de", german_path)):
+        response = client.get(address)
+        assert response.status_code == 200
+        page = Page(response.get_data(as_text=True))
+        assert page.all("html")[0]["lang"] == language
+        assert hreflang_links(page) == expected, address
+        assert [link["href"] for link in page.links("canonical")] == [expected[language]]
 
 
-@pytest.mark.parametrize("target", ["//evil.example/", "https://evil.example/", "/\\evil.example"])
-def test_the_switch_never_leaves_the_site(client: FlaskClient, target: str) -> None:
+def test_hreflang_links_use_site_url(tmp_path: Path, smtp: SmtpSink) -> None:
+    app = make_app(tmp_path, smtp.port, SITE_URL="https://www.bigearth.eu")
+    page = Page(app.test_client().get("/de/impressum").get_data(as_text=True))
+    assert hreflang_links(page) == {
+        "en": "https://www.bigearth.eu/legal-notice",
+        "de": "https://www.bigearth.eu/de/impressum",
+        "x-default": "https://www.bigearth.eu/legal-notice",
+    }
+
+
+def switch_link(response: object, language: str) -> str:
+    page = Page(response.get_data(as_text=True))  # type: ignore[attr-defined]
+    (link,) = [
+        attributes["href"]
+        for attributes, _ in page.anchors
+        if attributes.get("hreflang") == language and "href" in attributes
+    ]
+    return link
+
+
+@pytest.mark.parametrize(
+    ("path", "german_path"),
+    [
+        ("/openpositions", "/de/openpositions"),
+        (f"/openpositions/{SLUG}", f"/de/openpositions/{SLUG}"),
+        ("/enquiry?position=general", "/de/enquiry?position=general"),
+        (f"/enquiry?position={SLUG}&x=1", f"/de/enquiry?position={SLUG}&x=1"),
+        ("/legal-notice", "/de/impressum"),
+        ("/no-such-page", "/de/no-such-page"),
+    ],
+)
+def test_the_switch_links_the_same_page_in_the_other_language(
+    client: FlaskClient, path: str, german_path: str
+) -> None:
+    english = client.get(path)
+    assert switch_link(english, "de") == german_path
+    assert "Set-Cookie" not in english.headers or path.startswith("/enquiry")
+    german = client.get(german_path)
+    assert html_lang(german) == "de"
+    assert switch_link(german, "en") == path
+
+
+def test_a_cached_page_is_the_same_for_every_query_string(client: FlaskClient) -> None:
+    # Its switch cannot carry the query of whoever asked first: ?utm_source=... stays behind.
+    tracked = client.get("/openpositions?utm_source=newsletter")
+    assert switch_link(tracked, "de") == "/de/openpositions"
+    assert client.get("/openpositions").get_data() == tracked.get_data()
+
+
+def test_german_error_pages_under_de(client: FlaskClient) -> None:
+    response = client.get("/de/no-such-page")
+    assert response.status_code == 404
+    assert html_lang(response) == "de"
+    assert de("Page not found") in response.get_data(as_text=True)
+    assert hreflang_links(Page(response.get_data(as_text=True))) == {}, "no page to index"
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("/language/de?next=/enquiry", "/de/enquiry"),
+        ("/language/de?next=/enquiry%3Fposition%3Dgeneral", "/de/enquiry?position=general"),
+        ("/language/de?next=/legal-notice", "/de/impressum"),
+        ("/language/en?next=/de/impressum", "/legal-notice"),
+        (f"/language/de?next=/openpositions/{SLUG}", f"/de/openpositions/{SLUG}"),
+        ("/language/en?next=/de/openpositions", "/openpositions"),
+        ("/language/de", "/de/openpositions"),
+    ],
+)
+def test_the_old_switch_redirects_to_the_page_in_that_language(
+    client: FlaskClient, old: str, new: str
+) -> None:
+    response = client.get(old)
+    assert response.status_code == 301
+    assert response.headers["Location"] == new
+    assert "Set-Cookie" not in response.headers
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "//evil.example/",
+        "https://evil.example/",
+        "https:evil.example",
+        "http:/evil.example",
+        "/\\evil.example",
+        "/%5Cevil.example",
+        "\\evil.example",
+        "/\t/evil.example",
+        "/\n",
+        "/\r\nLocation: https://evil.example",
+        "/%2F/evil.example",
+        "/%2F%2Fevil.example",
+        "//%2Fevil.example",
+        "/\u2215\u2215evil.example",
+        "/\uff0f/evil.example",
+        "\uff0f\uff0fevil.example",
+        "/\u200b/evil.example",
+        "/\u3000/evil.example",
+        " //evil.example",
+        "/ /evil.example",
+        "javascript:alert(1)",
+        "/language/de?next=//evil.example",
+        "/static/site.css",
+        "/healthz",
+        "",
+    ],
+)
+def test_the_old_switch_never_leaves_the_site(client: FlaskClient, target: str) -> None:
     response = client.get("/language/de", query_string={"next": target})
-    assert response.headers["Location"] == "/openpositions"
+    assert response.status_code == 301
+    assert response.headers["Location"] == "/de/openpositions"
+
+
+@pytest.mark.parametrize(
+    "raw_query",
+    ["next=/%09/evil.example", "next=/%0a", "next=/%0d%0aX:%20y", "next=/%5C/evil", "next=%2F%2Fe"],
+)
+def test_the_old_switch_never_leaves_the_site_whatever_the_bytes(
+    client: FlaskClient, raw_query: str
+) -> None:
+    response = client.get(f"/language/de?{raw_query}")
+    assert response.status_code == 301
+    assert response.headers["Location"] == "/de/openpositions"
 
 
 def test_only_offered_languages_can_be_chosen(client: FlaskClient) -> None:
     assert client.get("/language/fr?next=/openpositions").status_code == 404
+    assert client.get("/fr/openpositions").status_code == 404
+    assert client.get("/en/openpositions").status_code == 404, "English has no prefix"
 
 
 @pytest.mark.parametrize(
@@ -90,9 +251,7 @@ def test_only_offered_languages_can_be_chosen(client: FlaskClient) -> None:
 def test_every_page_names_each_language_in_itself(client: FlaskClient, path: str) -> None:
     html = client.get(path).get_data(as_text=True)
     assert re.search(r'<span lang="en" aria-current="true">English</span>', html)
-    assert re.search(
-        r'<a href="/language/de\?next=[^"]*" lang="de" hreflang="de">Deutsch</a>', html
-    )
+    assert re.search(r'<a href="/de/[^"]*" lang="de" hreflang="de">Deutsch</a>', html)
 
 
 def test_a_position_without_german_text_is_shown_in_english_marked_as_such(
@@ -105,15 +264,14 @@ def test_a_position_without_german_text_is_shown_in_english_marked_as_such(
         encoding="utf-8",
     )
     app = make_app(tmp_path, smtp.port, CONTENT_DIR=str(content))
-    german = {"Accept-Language": "de"}
-    html = app.test_client().get("/openpositions", headers=german).get_data(as_text=True)
+    html = app.test_client().get("/de/openpositions").get_data(as_text=True)
     assert '<h3 id="position-postdoc-hyperspectral" lang="en">' in html
     assert '<div class="prose" lang="en"><p>An English-only description.</p></div>' in html
     assert f'<h3 id="position-{SLUG}">' in html, "the translated one needs no mark"
-    detail = app.test_client().get("/openpositions/postdoc-hyperspectral", headers=german)
+    detail = app.test_client().get("/de/openpositions/postdoc-hyperspectral")
     assert '<h1 lang="en">Post-doc in hyperspectral imaging</h1>' in detail.get_data(as_text=True)
     english = app.test_client().get("/openpositions").get_data(as_text=True)
-    assert 'lang="en"><a' not in english.replace('<a href="/language', "")
+    assert 'lang="en"><a' not in english
 
 
 @pytest.mark.parametrize(
@@ -146,8 +304,7 @@ def test_a_site_text_in_an_unoffered_language_is_reported(tmp_path: Path) -> Non
 def test_the_applicant_gets_the_receipt_in_their_language_the_professor_in_english(
     app: Flask, client: FlaskClient, smtp: SmtpSink, consumer: None
 ) -> None:
-    client.get("/language/de?next=/enquiry")
-    assert post_enquiry(client).status_code == 303
+    assert post_enquiry(client, url="/de/enquiry").status_code == 303
     mails = smtp.wait_for(2)
     receipt = next(m.message for m in mails if "ada@example.org" in m.rcpt_tos)
     professor = next(m.message for m in mails if "professor@rsim.example.org" in m.rcpt_tos)
@@ -166,6 +323,7 @@ def test_the_applicant_gets_the_receipt_in_their_language_the_professor_in_engli
 
 def test_english_and_german_pages_are_cached_apart(client: FlaskClient) -> None:
     english = client.get("/openpositions").get_data(as_text=True)
-    german = client.get("/openpositions", headers={"Accept-Language": "de"}).get_data(as_text=True)
+    german = client.get("/de/openpositions").get_data(as_text=True)
     assert english != german
     assert client.get("/openpositions").get_data(as_text=True) == english
+    assert client.get("/de/openpositions").get_data(as_text=True) == german

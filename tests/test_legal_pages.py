@@ -20,12 +20,11 @@ from tests.support.content import (
     replace_in,
 )
 from tests.support.html import Page
+from tests.support.languages import german, in_language
 from tests.support.paths import PROJECT_DIR
 from tests.support.smtp import SmtpSink
 
 LEGAL_PAGES = ["/legal-notice", "/privacy"]
-# How a visitor asks for German today: with the switch (its cookie), or the browser's preference.
-GERMAN_REQUESTS = ["cookie", "accept-language"]
 
 
 def get(client: FlaskClient, url: str, headers: dict[str, str] | None = None) -> Page:
@@ -34,11 +33,9 @@ def get(client: FlaskClient, url: str, headers: dict[str, str] | None = None) ->
     return Page(response.text)
 
 
-def get_in_german(client: FlaskClient, url: str, how: str = "cookie") -> Page:
-    if how == "cookie":
-        client.set_cookie("lang", "de")
-        return get(client, url)
-    return get(client, url, headers={"Accept-Language": "de-DE,de;q=0.9,en;q=0.5"})
+def get_in_german(client: FlaskClient, url: str) -> Page:
+    """The German page at its own address (/de/impressum for /legal-notice)."""
+    return get(client, german(url))
 
 
 def footer(page_html: str) -> Page:
@@ -76,19 +73,22 @@ def test_each_legal_page_has_its_heading_canonical_and_description_in_english(
     assert [level for level, _ in page.headings][1:] == [2] * (len(page.headings) - 1)
 
 
-@pytest.mark.parametrize("german", GERMAN_REQUESTS)
 @pytest.mark.parametrize(
-    ("url", "heading"), [("/legal-notice", "Impressum"), ("/privacy", "Datenschutzhinweis")]
+    ("url", "german_url", "heading"),
+    [
+        ("/legal-notice", "/de/impressum", "Impressum"),
+        ("/privacy", "/de/privacy", "Datenschutzhinweis"),
+    ],
 )
-def test_each_legal_page_is_in_german_when_german_is_asked_for(
-    client: FlaskClient, url: str, heading: str, german: str
+def test_each_legal_page_is_in_german_at_its_german_address(
+    client: FlaskClient, url: str, german_url: str, heading: str
 ) -> None:
-    english = get(client.application.test_client(), url)
-    page = get_in_german(client, url, german)
+    english = get(client, url)
+    page = get(client, german_url)
     assert page.all("html")[0]["lang"] == "de"
     assert page.headings[0] == (1, heading)
     assert page.meta("name", "description") not in (None, english.meta("name", "description"))
-    assert [link["href"] for link in page.links("canonical")] == [f"http://localhost{url}"]
+    assert [link["href"] for link in page.links("canonical")] == [f"http://localhost{german_url}"]
 
 
 # --- Linked from every page -----------------------------------------------------------------------
@@ -117,12 +117,11 @@ def test_every_page_links_both_legal_pages_from_its_footer(
     legal_notice: str,
     privacy: str,
 ) -> None:
-    site_client.set_cookie("lang", language)
-    response = site_client.get(url)
+    response = site_client.get(in_language(language, url))
     assert response.status_code == status
     links = footer(response.text).anchors
-    assert ({"href": "/legal-notice"}, legal_notice) in links
-    assert ({"href": "/privacy"}, privacy) in links
+    assert ({"href": in_language(language, "/legal-notice")}, legal_notice) in links
+    assert ({"href": in_language(language, "/privacy")}, privacy) in links
 
 
 def test_a_refused_request_links_the_legal_pages_too(client: FlaskClient) -> None:
@@ -159,9 +158,8 @@ def test_legal_notice_names_provider_representative_contact_and_who_answers_for_
     assert "/privacy" in page.hrefs()
 
 
-@pytest.mark.parametrize("german", GERMAN_REQUESTS)
-def test_legal_notice_in_german(client: FlaskClient, german: str) -> None:
-    page = get_in_german(client, "/legal-notice", german)
+def test_legal_notice_in_german(client: FlaskClient) -> None:
+    page = get_in_german(client, "/legal-notice")
     for fact in (
         "Rechtsform Rechtsfähige Körperschaft des öffentlichen Rechts",
         "Vertreten durch Die Präsidentin oder der Präsident der Universität",
@@ -177,8 +175,7 @@ def test_legal_notice_in_german(client: FlaskClient, german: str) -> None:
 @pytest.mark.parametrize("url", LEGAL_PAGES)
 @pytest.mark.parametrize("language", ["en", "de"])
 def test_placeholders_are_left_out_not_shown(client: FlaskClient, url: str, language: str) -> None:
-    client.set_cookie("lang", language)
-    body = client.get(url).text
+    body = client.get(in_language(language, url)).text
     assert "TODO" not in body
     assert "Supervisory authority" not in body and "Zuständige Aufsichtsbehörde" not in body
 
@@ -346,8 +343,7 @@ def test_a_placeholder_in_one_language_is_warned_about_and_left_out_in_all(
     client = app.test_client()
     notice = get(client, "/legal-notice").text
     assert "corporation under public law" not in notice and "Legal form" not in notice
-    client.set_cookie("lang", "de")
-    assert "TODO" not in client.get("/legal-notice").text
+    assert "TODO" not in client.get("/de/impressum").text
 
 
 def test_no_warning_once_every_fact_is_entered(tmp_path: Path, smtp: SmtpSink) -> None:
@@ -367,9 +363,7 @@ def test_no_warning_once_every_fact_is_entered(tmp_path: Path, smtp: SmtpSink) -
 def test_the_professors_address_is_on_no_page(
     site: Flask, url: str, status: int, language: str
 ) -> None:
-    client = site.test_client()
-    client.set_cookie("lang", language)
-    response = client.get(url)
+    response = site.test_client().get(in_language(language, url))
     assert response.status_code == status
     body = html.unescape(response.text).lower()
     shipped_address = load_content(PROJECT_DIR / "config").site.contact.email.lower()

@@ -185,7 +185,7 @@ def test_an_address_that_would_not_travel_as_one_is_refused_with_what_to_do(
 
 
 def test_the_refusal_of_such_an_address_is_in_german_too(app: Flask, client: FlaskClient) -> None:
-    response = post_enquiry(client, email=HOSTILE_ADDRESSES[0], headers={"Accept-Language": "de"})
+    response = post_enquiry(client, email=HOSTILE_ADDRESSES[0], url="/de/enquiry")
     assert response.status_code == 422
     assert "An diese E-Mail-Adresse können wir Ihnen nicht antworten" in page_text(response)
 
@@ -246,7 +246,7 @@ def test_the_largest_cv_is_what_fits_a_relay_of_postfixs_default_size() -> None:
 
 def test_the_form_states_the_largest_cv(client: FlaskClient) -> None:
     assert "One PDF file, at most 7.3 MB." in page_text(client.get("/enquiry"))
-    german = client.get("/enquiry", headers={"Accept-Language": "de"})
+    german = client.get("/de/enquiry")
     assert "Eine PDF-Datei, höchstens 7,3 MB." in page_text(german)
 
 

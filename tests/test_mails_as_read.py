@@ -58,7 +58,7 @@ def test_the_professor_reads_a_brief_before_the_message(
     response = post_enquiry(
         site_client,
         name="Zoë Brontë-O'Connor",
-        headers={"Accept-Language": "de"},
+        url="/de/enquiry",
         cv=(cv, "Lebenslauf Zoë.pdf", "application/pdf"),
     )
     assert response.status_code == 303
@@ -147,12 +147,33 @@ def test_the_receipt_says_what_arrived_and_echoes_nothing_the_applicant_typed(
 def test_the_receipt_reads_naturally_in_german(
     site_app: Flask, site_client: FlaskClient, smtp: SmtpSink
 ) -> None:
-    response = post_enquiry(site_client, headers={"Accept-Language": "de"})
+    response = post_enquiry(site_client, url="/de/enquiry")
     assert response.status_code == 303
+    (enquiry,) = stored_enquiries(site_app)
     text = text_of(mail_for(smtp.wait_for(2), "ada@example.org"))
     assert text.startswith("Guten Tag,\n\nvielen Dank für Ihre Anfrage an die Arbeitsgruppe")
     assert "Lebenslauf: keiner mitgeschickt" in text
     assert "innerhalb von zwei Wochen" in text
+    assert f"{SITE}/de/enquiry" in text, "the form in the applicant's language"
+    assert f"{SITE}/de/enquiry" in html_of(mail_for(smtp.wait_for(2), "ada@example.org"))
+
+
+def test_the_professors_mail_links_the_position_in_the_professors_language(
+    tmp_path: Path, smtp: SmtpSink
+) -> None:
+    app = make_app(tmp_path, smtp.port, SITE_URL=SITE, ENQUIRY_MAIL_LANGUAGE="de")
+    queue = app.extensions["openpositions.queue"]
+    queue.start_in_process(workers=1)
+    try:
+        # Sent from the English form: the professor reads German all the same.
+        assert post_enquiry(app.test_client()).status_code == 303
+        mails = smtp.wait_for(2)
+    finally:
+        queue.stop_in_process()
+    german_url = f"{SITE}/de/openpositions/phd-deep-learning-satellite-images"
+    assert f"\n{german_url}\n" in text_of(mail_for(mails, PROFESSOR))
+    assert f'<a href="{german_url}">' in html_of(mail_for(mails, PROFESSOR))
+    assert f"{SITE}/enquiry " in text_of(mail_for(mails, "ada@example.org")), "English receipt"
 
 
 def test_the_brief_says_a_position_is_closing_soon(tmp_path: Path, smtp: SmtpSink) -> None:

@@ -2,7 +2,7 @@
 
 nginx and gunicorn are the real programs with the project's own files
 (deploy/nginx/openpositions.conf, gunicorn.conf.py); only the names a deployment replaces are
-replaced (see tests/nginx.py). Skipped where nginx is absent; required when CI=true.
+replaced (see tests/support/nginx.py). Skipped where nginx is absent; required when CI=true.
 """
 
 import gzip
@@ -27,7 +27,16 @@ from tests.support.waiting import wait_until
 PROFESSOR = "professor@rsim.example.org"
 SEED_TITLE = "PhD candidates in Deep Learning for Satellite Image Analysis"
 SEED_PAGE = f"/openpositions/{SEED_SLUG}"
-PUBLIC_PAGES = ["/openpositions", SEED_PAGE, "/openpositions.atom", "/privacy"]
+PUBLIC_PAGES = [
+    "/openpositions",
+    SEED_PAGE,
+    "/openpositions.atom",
+    "/privacy",
+    "/de/openpositions",
+    f"/de{SEED_PAGE}",
+    "/de/impressum",
+    "/sitemap.xml",
+]
 
 
 @dataclass
@@ -110,6 +119,22 @@ def test_a_public_page_is_answered_from_the_edge_the_second_time(edge: Edge, pat
     assert second.header("X-Request-ID") != first.header("X-Request-ID")
     # Another visitor gets the stored copy as well.
     assert edge.visitor().get(address).header("X-Cache-Status") == "HIT"
+
+
+def test_one_copy_per_address_whatever_language_the_visitor_asks_for(edge: Edge) -> None:
+    german_browser = edge.visitor().get(
+        "/openpositions?visit=languages", headers={"Accept-Language": "de", "Cookie": "lang=de"}
+    )
+    assert german_browser.header("X-Cache-Status") == "MISS"
+    assert '<html lang="en">' in german_browser.text, "the address decides, not the browser"
+    english_browser = edge.visitor().get(
+        "/openpositions?visit=languages", headers={"Accept-Language": "en"}
+    )
+    assert english_browser.header("X-Cache-Status") == "HIT"
+    assert english_browser.body == german_browser.body
+    assert "Accept-Language" not in english_browser.header("Vary")
+    german = edge.visitor().get("/de/openpositions?visit=languages")
+    assert '<html lang="de">' in german.text
 
 
 def test_the_home_address_redirects_from_the_edge(edge: Edge) -> None:

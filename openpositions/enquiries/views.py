@@ -2,6 +2,7 @@
 
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from flask import (
@@ -21,7 +22,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
-from openpositions.content import current_content, current_day
+from openpositions.content import Position, current_content, current_day
 from openpositions.content.topics import topic_title
 from openpositions.enquiries.accept import EnquiryNotStored, accept_enquiry, new_reference
 from openpositions.enquiries.cv_field import cv_size_limit, megabytes
@@ -30,10 +31,12 @@ from openpositions.enquiries.held_cvs import release_cv
 from openpositions.enquiries.spam import new_stamp, read_stamp, time_trap_on
 from openpositions.enquiries.totals import count_spam
 from openpositions.extensions import limiter
+from openpositions.i18n import route_in_each_language
 from openpositions.web.errors import minutes_until_retry
 
 log = logging.getLogger(__name__)
-bp = Blueprint("enquiries", __name__, url_prefix="/enquiry")
+# No url_prefix: the language's prefix comes first (/de/enquiry), see route_in_each_language.
+bp = Blueprint("enquiries", __name__)
 
 
 def rate_limit() -> str:
@@ -50,7 +53,7 @@ def was_accepted(response: Response) -> bool:
     return bool(g.get("enquiry_accepted"))
 
 
-@bp.route("", methods=["GET", "POST"])
+@route_in_each_language(bp, "/enquiry", methods=["GET", "POST"])
 # Only accepted enquiries count against the address's limit: typos and a second try never
 # lock anyone out. Every POST counts against a far higher limit that stops floods.
 @limiter.limit(rate_limit, methods=["POST"], deduct_when=was_accepted)
@@ -58,9 +61,14 @@ def was_accepted(response: Response) -> bool:
 def form() -> Response | tuple[str, int]:
     form = EnquiryForm(content=current_content(), today=current_day())
     if request.method != "POST":  # GET and HEAD show the form; they never submit it.
-        form.position.data = request.args.get("position", "")
+        requested = request.args.get("position", "")
         form.started.data = new_stamp()
-        return render_form(form, notices=closed_position_notices(form))
+        if requested and requested not in form.topics:
+            # A link to a position that has closed since (or never was): say so, and offer
+            # the open ones and a general enquiry rather than an error.
+            return render_form(form, not_offered=NotOffered(form.content.position(requested)))
+        form.position.data = requested
+        return render_form(form)
     if form.is_honeypot_filled():
         # Only a bot sees this field: it gets the answer people get, and learns nothing.
         log.info("Enquiry caught as spam (honeypot); nothing sent")
@@ -113,37 +121,28 @@ def render_again(
     return render_form(form, status=status, notices=notices)
 
 
+@dataclass(frozen=True)
+class NotOffered:
+    """The form was linked for a position it does not offer: closed (known), or unknown (None)."""
+
+    closed_position: Position | None
+
+
 def render_form(
-    form: EnquiryForm, status: int = 200, notices: Sequence[str] = ()
+    form: EnquiryForm,
+    status: int = 200,
+    notices: Sequence[str] = (),
+    not_offered: NotOffered | None = None,
 ) -> tuple[str, int]:
     page = render_template(
         "enquiries/form.html",
         form=form,
         notices=notices,
         held_cv_name=form.held_cv_name(),
+        not_offered=not_offered,
         cv_size_limit_mb=megabytes(cv_size_limit()),
     )
     return page, status
-
-
-def closed_position_notices(form: EnquiryForm) -> list[str]:
-    """An old link to a position that has closed: say so, and offer the rest."""
-    slug = form.position.data
-    if not slug or slug in form.topics:
-        return []
-    form.position.data = ""
-    position = form.content.position(slug)
-    if position is None:
-        return [
-            _("The position in your link is no longer open. Choose what your enquiry is about.")
-        ]
-    return [
-        _(
-            "“%(position)s” no longer takes applications. Choose another position, or send a "
-            "general enquiry.",
-            position=position.title,
-        )
-    ]
 
 
 def _receipts() -> URLSafeSerializer:
@@ -156,7 +155,7 @@ def confirm(reference: str, position_slug: str, cv_filename: str | None) -> Resp
     return redirect(url_for("enquiries.received", token=token), code=303)
 
 
-@bp.get("/received/<token>")
+@route_in_each_language(bp, "/enquiry/received/<token>")
 def received(token: str) -> str:
     try:
         reference, position_slug, cv_filename = _receipts().loads(token)

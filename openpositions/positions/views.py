@@ -6,6 +6,7 @@ from werkzeug.wrappers import Response
 
 from openpositions.content import current_content, current_day
 from openpositions.content.topics import FELLOWSHIP
+from openpositions.i18n import route_in_each_language
 from openpositions.positions.deadlines import closing_soon_notice
 from openpositions.positions.structured_data import job_posting
 from openpositions.web.page_cache import cached_page, public
@@ -23,14 +24,14 @@ EMPLOYMENT_TYPES = {
 }
 
 
-@bp.get("/")
-@bp.get("/openpositions.html")
+@route_in_each_language(bp, "/")
+@route_in_each_language(bp, "/openpositions.html")
 def old_address() -> Response:
     # The home page's address: kept at the edge like the page it leads to.
     return public(redirect(url_for("positions.index"), code=301))
 
 
-@bp.get("/openpositions")
+@route_in_each_language(bp, "/openpositions")
 def index() -> Response:
     def render() -> str:
         content = current_content()
@@ -46,7 +47,7 @@ def index() -> Response:
     return cached_page(render)
 
 
-@bp.get("/openpositions/<slug>")
+@route_in_each_language(bp, "/openpositions/<slug>")
 def detail(slug: str) -> Response:
     content = current_content()
     position = content.position(slug)
@@ -72,7 +73,7 @@ def detail(slug: str) -> Response:
     return cached_page(render, status=200 if is_open else 410)
 
 
-@bp.get("/openpositions.atom")
+@route_in_each_language(bp, "/openpositions.atom")
 def feed() -> Response:
     def render() -> str:
         content = current_content()

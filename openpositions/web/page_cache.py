@@ -1,4 +1,8 @@
-"""Pages that depend only on content, language and date, rendered once and served from memory.
+"""Pages that depend only on their address, the content and the date, rendered once and served
+from memory.
+
+Each language has its own addresses (see openpositions/i18n.py), so neither a cookie nor
+Accept-Language changes what a page shows, and caches need no `Vary` on them.
 
 They are the only answers marked public, which nginx's edge cache stores (see
 deploy/nginx/openpositions.conf); every other answer is marked `no-store`.
@@ -8,8 +12,7 @@ import hashlib
 from collections.abc import Callable
 from typing import TypeVar
 
-from flask import Flask, Response, current_app, request
-from flask_babel import get_locale
+from flask import Flask, Response, current_app, g, request
 from werkzeug.wrappers import Response as BaseResponse
 
 from openpositions.content import current_content, current_day
@@ -22,26 +25,30 @@ AnyResponse = TypeVar("AnyResponse", bound=BaseResponse)
 def cached_page(
     render: Callable[[], str], mimetype: str = "text/html", status: int = 200
 ) -> Response:
-    """Answer with the page render() makes, rendered once per content version, language and day.
+    """Answer with the page render() makes, rendered once per address, content version and day.
 
     The response carries a strong ETag and Cache-Control, and a matching If-None-Match gets a 304.
     """
     cache: dict[tuple[str, ...], tuple[bytes, str]] = current_app.extensions.setdefault(
         "openpositions.web.page_cache", {}
     )
-    # The path, not the query string: ?utm_source=... must neither miss nor flush the cache.
-    # The host only matters where absolute links are taken from the request (no SITE_URL).
+    # The path, which names the language too, not the query string: ?utm_source=... must
+    # neither miss nor flush the cache. The host only matters where absolute links are taken
+    # from the request (no SITE_URL).
     key = (
         current_app.config["SITE_URL"] or request.host_url,
         request.path,
-        str(get_locale()),
         current_content().version,
         # What is open depends on the date: yesterday's page must not be served after midnight.
         current_day().isoformat(),
     )
     entry = cache.get(key)
     if entry is None:
-        body = render().encode("utf-8")
+        g.rendering_shared_page = True
+        try:
+            body = render().encode("utf-8")
+        finally:
+            g.rendering_shared_page = False
         entry = (body, hashlib.sha256(body).hexdigest()[:32])
         if len(cache) >= MAX_ENTRIES:
             cache.clear()  # Only reached by many distinct URLs: start afresh rather than grow.
@@ -50,9 +57,13 @@ def cached_page(
     response = current_app.response_class(body, status=status, mimetype=mimetype)
     response.set_etag(etag)
     public(response)
-    response.vary.update(("Accept-Language", "Cookie"))
     response.make_conditional(request)
     return response
+
+
+def rendering_shared_page() -> bool:
+    """Whether the page being rendered is the one every query string of its address gets."""
+    return bool(g.get("rendering_shared_page", False))
 
 
 def public(response: AnyResponse) -> AnyResponse:

@@ -8,10 +8,12 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app
-from flask_babel import format_date, get_locale
+from flask_babel import format_date
 from markupsafe import Markup
 
 from openpositions.content import current_content
+from openpositions.i18n import current_language
+from openpositions.web.alternates import canonical_url, language_alternates, language_switch_url
 from openpositions.web.urls import absolute_url
 
 
@@ -24,6 +26,9 @@ def init_app(app: Flask) -> None:
         atom_datetime=atom_datetime,
         current_language=current_language,
         lang_attribute=lang_attribute,
+        language_alternates=language_alternates,
+        canonical_url=canonical_url,
+        language_switch_url=language_switch_url,
     )
     app.jinja_env.filters["paragraphs"] = paragraphs
 
@@ -44,10 +49,6 @@ def file_version(path: Path, mtime_ns: int) -> str:
 
 def layout_context() -> dict[str, Any]:
     return {"site": current_content().site}
-
-
-def current_language() -> str:
-    return str(get_locale())
 
 
 def lang_attribute(language: str) -> Markup:

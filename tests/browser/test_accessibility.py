@@ -1,10 +1,12 @@
 """axe-core finds nothing on any page in either language; screenshots for the README."""
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
+from tests.support.languages import in_language
 from tests.support.paths import PROJECT_DIR
 
 SCREENSHOTS = PROJECT_DIR / "docs" / "screenshots"
@@ -12,22 +14,14 @@ WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-pract
 LANGUAGES = {"en": "English", "de": "Deutsch"}
 
 
-def choose_language(page: Any, site: str, language: str) -> None:
-    page.goto(f"{site}/openpositions")
-    if language != "en":
-        with page.expect_navigation():
-            page.get_by_role("link", name=LANGUAGES[language]).click()
-    assert page.locator("html").get_attribute("lang") == language
-
-
-def open_enquiry_with_errors(page: Any, site: str) -> None:
-    page.goto(f"{site}/enquiry")
+def open_enquiry_with_errors(page: Any, site: str, language: str) -> None:
+    page.goto(f"{site}{in_language(language, '/enquiry')}")
     with page.expect_navigation():
         page.locator("button[type=submit]").click()
 
 
-def send_enquiry(page: Any, site: str) -> None:
-    page.goto(f"{site}/enquiry?position=general")
+def send_enquiry(page: Any, site: str, language: str) -> None:
+    page.goto(f"{site}{in_language(language, '/enquiry?position=general')}")
     page.locator("#name").fill("Ada Lovelace")
     page.locator("#email").fill("ada@example.org")
     page.locator("#message").fill("A question about the open positions, for the axe test.")
@@ -36,25 +30,28 @@ def send_enquiry(page: Any, site: str) -> None:
         page.locator("button[type=submit]").click()
 
 
-PAGES = {
-    "positions": lambda page, site: page.goto(f"{site}/openpositions"),
-    "position": lambda page, site: page.goto(
-        f"{site}/openpositions/phd-deep-learning-satellite-images"
-    ),
-    "enquiry": lambda page, site: page.goto(f"{site}/enquiry"),
+def visit(path: str) -> Callable[[Any, str, str], None]:
+    """Open the page at `path` (its English address) in the language asked for."""
+    return lambda page, site, language: page.goto(f"{site}{in_language(language, path)}")
+
+
+PAGES: dict[str, Callable[[Any, str, str], None]] = {
+    "positions": visit("/openpositions"),
+    "position": visit("/openpositions/phd-deep-learning-satellite-images"),
+    "enquiry": visit("/enquiry"),
+    "enquiry-for-a-closed-position": visit("/enquiry?position=no-longer-open"),
     "enquiry-with-errors": open_enquiry_with_errors,
     "confirmation": send_enquiry,
-    "privacy": lambda page, site: page.goto(f"{site}/privacy"),
-    "legal-notice": lambda page, site: page.goto(f"{site}/legal-notice"),
-    "not-found": lambda page, site: page.goto(f"{site}/no-such-page"),
+    "privacy": visit("/privacy"),
+    "legal-notice": visit("/legal-notice"),
+    "not-found": visit("/no-such-page"),
 }
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize("name", PAGES)
 def test_axe_finds_no_violation(page: Any, site: str, language: str, name: str) -> None:
-    choose_language(page, site, language)
-    PAGES[name](page, site)
+    PAGES[name](page, site, language)
     assert page.locator("html").get_attribute("lang") == language
     results = Axe().run(page, options={"runOnly": {"type": "tag", "values": WCAG_TAGS}})
     violations = [
@@ -62,6 +59,19 @@ def test_axe_finds_no_violation(page: Any, site: str, language: str, name: str) 
         for v in results.response["violations"]
     ]
     assert violations == []
+
+
+def test_the_switch_leads_to_the_same_page_in_the_other_language(page: Any, site: str) -> None:
+    page.goto(f"{site}/enquiry?position=general")
+    with page.expect_navigation():
+        page.get_by_role("link", name=LANGUAGES["de"]).click()
+    assert page.url == f"{site}/de/enquiry?position=general"
+    assert page.locator("html").get_attribute("lang") == "de"
+    assert page.locator("#position").input_value() == "general"
+    with page.expect_navigation():
+        page.get_by_role("link", name=LANGUAGES["en"]).click()
+    assert page.url == f"{site}/enquiry?position=general"
+    assert page.locator("html").get_attribute("lang") == "en"
 
 
 @pytest.mark.parametrize("width", [375, 1280])

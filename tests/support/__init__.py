@@ -10,6 +10,7 @@ pdfs      real PDF files of a chosen size
 content   copies of the content files to break or add positions to
 clock     a clock a test sets, for what is open on which day
 html      reading a page's HTML as a person or a parser would
+languages each page's address in each language; a page's hreflang links
 processes gunicorn, the worker and other real processes on free ports
 services  PostgreSQL and Redis for the tests that need them
 nginx     the real nginx with the shipped configuration, substituted

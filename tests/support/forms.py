@@ -56,14 +56,17 @@ def multipart(fields: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def post_enquiry(
-    client: FlaskClient, headers: Mapping[str, str] | None = None, **changes: Any
+    client: FlaskClient,
+    headers: Mapping[str, str] | None = None,
+    url: str = "/enquiry",
+    **changes: Any,
 ) -> TestResponse:
     """POST the valid enquiry with `changes` through the test client, as multipart/form-data.
 
-    A None value leaves that field out; a (bytes, name, type) tuple is a file. The redirect
-    is not followed.
+    To `url`: /de/enquiry sends it in German. A None value leaves that field out; a
+    (bytes, name, type) tuple is a file. The redirect is not followed.
     """
-    return client.post("/enquiry", headers=headers, **multipart({**VALID_ENQUIRY, **changes}))
+    return client.post(url, headers=headers, **multipart({**VALID_ENQUIRY, **changes}))
 
 
 def post_enquiry_over_http(base_url: str, timeout: float = 30, **changes: str) -> int:
