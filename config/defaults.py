@@ -20,7 +20,8 @@ CONTENT_DIR = "config"
 CONTENT_CHECK_INTERVAL = 1
 
 # Public base URL of the site (e.g. "https://www.bigearth.eu"), used for canonical links, the
-# feed and structured data. Empty: taken from each request.
+# feed and structured data. Empty: taken from each request. The private link in the applicant's
+# receipt needs it (the receipt is composed outside any request): without it, there is none.
 SITE_URL = ""
 
 # Languages offered, the first is the fallback when the browser asks for none of them.

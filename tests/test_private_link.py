@@ -329,6 +329,7 @@ def test_a_withdrawal_without_its_form_token_is_refused_and_deletes_nothing(
         db.session.commit()
         path = f"/enquiry/yours/{private_token(db.session.scalars(sa.select(Enquiry)).one())}"
 
+    assert client.post("/enquiry/yours/made-up/withdraw").status_code == 404
     refused = client.post(f"{path}/withdraw")
     assert refused.status_code == 400
     assert_private(refused)

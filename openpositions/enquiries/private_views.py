@@ -25,6 +25,7 @@ from flask import (
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import NotFound
 from werkzeug.wrappers import Response
 
 from openpositions.content import current_content
@@ -34,6 +35,7 @@ from openpositions.enquiries.brief import file_size, shown_time
 from openpositions.enquiries.models import Enquiry
 from openpositions.enquiries.private_link import NotAPrivateLink, open_private_link
 from openpositions.enquiries.withdrawal import withdraw
+from openpositions.web.errors import render_http_error
 
 bp = Blueprint("private_enquiry", __name__, url_prefix="/enquiry/yours")
 
@@ -178,7 +180,11 @@ def withdrawn(token: str) -> Response | Page:
 def withdrawal_expired(error: CSRFError) -> Response | Page:
     """A missing or stale form token: ask again, rather than delete on a forged request."""
     token = (request.view_args or {}).get("token", "")
-    enquiry = opened(token)
+    try:
+        enquiry = open_private_link(token)
+    except NotAPrivateLink:
+        # abort() here would escape the error handling as a 500.
+        return render_http_error(NotFound())
     if enquiry is None:
         return gone()
     with speaking(enquiry):
