@@ -9,7 +9,7 @@ from datetime import timedelta
 from email.message import EmailMessage
 
 from flask import current_app
-from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy.orm.exc import ObjectDeletedError, StaleDataError
 
 from openpositions.enquiries import totals
 from openpositions.enquiries.mails import (
@@ -84,6 +84,8 @@ def deliver_claimed(enquiry: Enquiry) -> Outcome:
         send_timed(enquiry)
     except WithdrawnMeanwhile:
         raise
+    except ObjectDeletedError as error:  # Its CV, loaded only when needed, was deleted with it.
+        raise WithdrawnMeanwhile() from error
     except PermanentFailure as refusal:
         return give_up(enquiry, describe(refusal.__cause__))
     except (smtplib.SMTPException, OSError) as error:
