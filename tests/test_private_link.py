@@ -11,15 +11,25 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
+from flask_migrate import downgrade, upgrade
 
+from openpositions import create_app
 from openpositions.enquiries import totals
 from openpositions.enquiries.brief import shown_time
-from openpositions.enquiries.models import Enquiry
+from openpositions.enquiries.models import Enquiry, utcnow
 from openpositions.enquiries.private_link import private_token
 from openpositions.extensions import db
-from tests.support.app import make_app, queued_tasks, stored_enquiries
+from tests.support.app import (
+    ENQUIRY_AT_0002,
+    app_config,
+    make_app,
+    queued_tasks,
+    stored_enquiries,
+)
 from tests.support.forms import PDF_BYTES, post_enquiry
 from tests.support.html import Page
+from tests.support.metrics import parse_metrics
+from tests.support.paths import PROJECT_DIR
 from tests.support.receipts import path_of, private_link, receipt_to
 from tests.support.smtp import SmtpSink, decoded_header
 from tests.support.waiting import wait_until
@@ -166,6 +176,12 @@ def test_withdrawing_deletes_at_once_and_tells_the_professor_without_the_content
         left = db.session.scalar(sa.select(sa.func.count()).select_from(Enquiry))
         assert left == 0, "the row, and the CV in it, are gone"
         assert totals.current_totals()[totals.WITHDRAWN] == 1
+    assert (
+        parse_metrics(client.get("/metrics").get_data(as_text=True))[
+            "openpositions_enquiries_withdrawn_total"
+        ]
+        == 1
+    )
 
     mails = smtp.wait_for(3)
     notice = mails[2]
@@ -393,3 +409,38 @@ def test_other_pages_keep_the_sites_own_referrer_policy(client: FlaskClient) -> 
     response = client.get("/enquiry")
     assert response.headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
     assert "X-Robots-Tag" not in response.headers
+
+
+def test_the_migration_gives_every_stored_enquiry_a_secret_of_its_own(
+    tmp_path: Path, smtp: SmtpSink, database: str
+) -> None:
+    app = create_app(app_config(tmp_path, smtp.port, SQLALCHEMY_DATABASE_URI=database))
+    migrations = str(PROJECT_DIR / "migrations")
+    with app.app_context():
+        upgrade(directory=migrations, revision="0003")
+        for number in range(2):
+            db.session.execute(
+                sa.insert(ENQUIRY_AT_0002).values(
+                    reference=f"RS-0000-000{number}",
+                    created_at=utcnow(),
+                    name="Ada Lovelace",
+                    email="ada@example.org",
+                    transport_email="ada@example.org",
+                    position_slug="general",
+                    position_title="General enquiry",
+                    message=MESSAGE,
+                    language="en",
+                    fingerprint=str(number),
+                    status="sent",
+                    attempts=1,
+                )
+            )
+        db.session.commit()
+        upgrade(directory=migrations)
+        secrets = db.session.scalars(sa.select(Enquiry.private_link_secret)).all()
+        withdrawn = totals.current_totals()[totals.WITHDRAWN]
+        db.session.commit()
+        downgrade(directory=migrations, revision="0003")
+        db.engine.dispose()
+    assert len(set(secrets)) == 2 and all(len(secret) >= 43 for secret in secrets)
+    assert withdrawn == 0
