@@ -40,6 +40,7 @@ run: $(STAMP) $(CATALOGUES)
 	$(BIN)/flask --app app db upgrade
 	@$(BIN)/python -m aiosmtpd -n -l 127.0.0.1:8025 -c devtools.mail_sink.PrintMail & \
 	sink=$$!; trap 'kill $$sink 2>/dev/null' EXIT INT TERM; \
+	FLASK_SITE_URL="$${FLASK_SITE_URL:-http://$(HOST):$(PORT)}" \
 	$(BIN)/flask --app app run --host $(HOST) --port $(PORT)
 
 test: $(STAMP) $(CATALOGUES)

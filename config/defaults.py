@@ -20,7 +20,9 @@ CONTENT_DIR = "config"
 CONTENT_CHECK_INTERVAL = 1
 
 # Public base URL of the site (e.g. "https://www.bigearth.eu"), used for canonical and hreflang
-# links, the sitemap, the feed, structured data and mails. Empty: taken from each request.
+# links, the sitemap, the feed, structured data and mails. Empty: taken from each request. The
+# private link in the applicant's receipt needs it (the receipt is composed outside any
+# request): without it, there is none.
 SITE_URL = ""
 
 # Languages offered. The first is at the addresses without a prefix (/openpositions) and is

@@ -86,6 +86,7 @@ def register_queue(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from openpositions.enquiries import private_views as private_enquiry
     from openpositions.enquiries import views as enquiries
     from openpositions.pages import crawlers
     from openpositions.pages import views as pages
@@ -94,6 +95,7 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(positions.bp)
     app.register_blueprint(enquiries.bp)
+    app.register_blueprint(private_enquiry.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(crawlers.bp)
     app.register_blueprint(old_language_switch.bp)

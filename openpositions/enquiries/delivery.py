@@ -3,14 +3,21 @@
 import logging
 import smtplib
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from email.message import EmailMessage
 
 from flask import current_app
+from sqlalchemy.orm.exc import ObjectDeletedError, StaleDataError
 
 from openpositions.enquiries import totals
-from openpositions.enquiries.mails import acknowledgement_mail, operator_alert_mail, professor_mail
+from openpositions.enquiries.mails import (
+    acknowledgement_mail,
+    operator_alert_mail,
+    professor_mail,
+    withdrawal_notice_mail,
+)
 from openpositions.enquiries.models import Enquiry
 from openpositions.enquiries.transport import MessageTooLarge, send_message
 from openpositions.extensions import db, mail
@@ -20,6 +27,25 @@ log = logging.getLogger(__name__)
 
 class PermanentFailure(Exception):
     """The mail server refused for good (5xx): retrying cannot help."""
+
+
+class WithdrawnMeanwhile(Exception):
+    """The applicant withdrew the enquiry while it was being sent: its row is gone."""
+
+
+def record(change: Callable[[], None]) -> None:
+    """Make a change through one of the model's methods and commit it.
+
+    Raises WithdrawnMeanwhile if the row was deleted meanwhile: writing to a deleted row
+    updates nothing (an UPDATE never inserts the row again), SQLAlchemy says so with
+    StaleDataError when it flushes, and the enquiry stays deleted.
+    """
+    try:
+        change()
+        db.session.commit()
+    except StaleDataError as error:
+        db.session.rollback()
+        raise WithdrawnMeanwhile() from error
 
 
 @dataclass(frozen=True)
@@ -42,9 +68,24 @@ def attempt_delivery(enquiry_id: int) -> Outcome:
         return DONE  # Purged, delivered, or being sent right now by another copy of this task.
     enquiry = db.session.get(Enquiry, enquiry_id)
     if enquiry is None:
+        return DONE  # Withdrawn between the claim and now.
+    reference = enquiry.reference
+    try:
+        return deliver_claimed(enquiry)
+    except WithdrawnMeanwhile:
+        db.session.commit()  # The time spent sending still counts (send_timed).
+        log.info("Enquiry %s was withdrawn while being sent; nothing more done", reference)
         return DONE
+
+
+def deliver_claimed(enquiry: Enquiry) -> Outcome:
+    """Send a claimed enquiry's mails and record the outcome (WithdrawnMeanwhile: row gone)."""
     try:
         send_timed(enquiry)
+    except WithdrawnMeanwhile:
+        raise
+    except ObjectDeletedError as error:  # Its CV, loaded only when needed, was deleted with it.
+        raise WithdrawnMeanwhile() from error
     except PermanentFailure as refusal:
         return give_up(enquiry, describe(refusal.__cause__))
     except (smtplib.SMTPException, OSError) as error:
@@ -52,8 +93,7 @@ def attempt_delivery(enquiry_id: int) -> Outcome:
     except Exception as error:  # A bug or bad data must not leave the enquiry stuck: retry.
         log.exception("Enquiry %s: unexpected error while sending", enquiry.reference)
         return retry_later(enquiry, describe(error))
-    enquiry.mark_sent()
-    db.session.commit()
+    record(enquiry.mark_sent)
     log.info("Enquiry %s sent after %d attempt(s)", enquiry.reference, enquiry.attempts)
     return DONE
 
@@ -75,8 +115,7 @@ def send_pending_mails(enquiry: Enquiry) -> None:
     """Send whichever of the two mails has not gone yet, recording each as it goes."""
     if enquiry.notified_at is None:
         _send(professor_mail(enquiry))
-        enquiry.mark_professor_notified()
-        db.session.commit()
+        record(enquiry.mark_professor_notified)
     if current_app.config["ENQUIRY_ACKNOWLEDGE"] and enquiry.acknowledged_at is None:
         try:
             _send(acknowledgement_mail(enquiry))
@@ -134,8 +173,7 @@ def retry_later(enquiry: Enquiry, error: str) -> Outcome:
     waited = sum(retry_delay(attempt) for attempt in range(1, enquiry.attempts + 1))
     if waited > current_app.config["ENQUIRY_RETRY_FOR"]:
         return give_up(enquiry, f"still failing after {enquiry.attempts} attempts: {error}")
-    enquiry.schedule_retry(error, delay)
-    db.session.commit()
+    record(lambda: enquiry.schedule_retry(error, delay))
     log.warning(
         "Enquiry %s not sent (attempt %d): %s; next try in %ds",
         enquiry.reference, enquiry.attempts, error, delay,
@@ -144,8 +182,7 @@ def retry_later(enquiry: Enquiry, error: str) -> Outcome:
 
 
 def give_up(enquiry: Enquiry, error: str) -> Outcome:
-    enquiry.fail(error)
-    db.session.commit()
+    record(lambda: enquiry.fail(error))
     log.error(
         "Enquiry %s FAILED after %d attempt(s): %s. Resend with: flask enquiries resend %s",
         enquiry.reference, enquiry.attempts, error, enquiry.reference,
@@ -160,3 +197,19 @@ def send_operator_alert(enquiry_id: int, kind: str) -> None:
         return  # Purged meanwhile, or no operator to tell: the log has it.
     send_message(mail, operator_alert_mail(enquiry, kind))
     log.info("Operator told that enquiry %s is %s", enquiry.reference, kind)
+
+
+def send_withdrawal_notice(reference: str) -> None:
+    """Tell the professor that the enquiry `reference` was withdrawn; raises to be retried.
+
+    A refusal for good (5xx) is logged, not retried: the same mail would be refused again.
+    """
+    try:
+        _send(withdrawal_notice_mail(reference))
+    except PermanentFailure as refusal:
+        log.error(
+            "Enquiry %s: the professor's notice of its withdrawal was refused: %s",
+            reference, describe(refusal.__cause__),
+        )  # fmt: skip
+        return
+    log.info("Professor told that enquiry %s was withdrawn", reference)

@@ -21,6 +21,7 @@ from openpositions.enquiries.addresses import parse_address
 from openpositions.enquiries.brief import file_size, professor_brief, shown_time
 from openpositions.enquiries.headers import set_address_header, set_text_header
 from openpositions.enquiries.models import Enquiry
+from openpositions.enquiries.private_link import private_link_url
 from openpositions.web.urls import absolute_url
 
 # SMTP's CRLF line ends; 7bit, so that any byte beyond ASCII travels quoted-printable or base64
@@ -70,7 +71,12 @@ def display_name(name: str) -> str:
 
 def message_id(enquiry: Enquiry, kind: str) -> str:
     """A Message-ID that is the same on every attempt, so a repeat is recognisable."""
-    return f"<{enquiry.reference}.{kind}@{site_sender().domain}>"
+    return reference_message_id(enquiry.reference, kind)
+
+
+def reference_message_id(reference: str, kind: str) -> str:
+    """The Message-ID of an enquiry's mail of one kind, from its reference alone."""
+    return f"<{reference}.{kind}@{site_sender().domain}>"
 
 
 def cv_attachment_name(enquiry: Enquiry) -> str:
@@ -146,6 +152,7 @@ def acknowledgement_mail(enquiry: Enquiry) -> EmailMessage:
             "received": shown_time(enquiry.created_at),
             "cv_size": file_size(enquiry.cv_size) if enquiry.cv_data else None,
             "form_url": absolute_url("enquiries.form"),
+            "private_url": private_link_url(enquiry),
         }
         return compose(
             subject=gettext("We received your enquiry %(reference)s", reference=enquiry.reference),
@@ -154,6 +161,30 @@ def acknowledgement_mail(enquiry: Enquiry) -> EmailMessage:
             html=render_template("email/acknowledgement.html", **context),
             message_id=message_id(enquiry, "acknowledgement"),
         )
+
+
+def withdrawal_notice_mail(reference: str) -> EmailMessage:
+    """Tell the professor an enquiry was withdrawn, so that their copy can go too.
+
+    The reference and nothing else: the enquiry is deleted, and this mail must not keep
+    what the applicant asked to be rid of. It answers the enquiry's own mail, so that mail
+    clients show it in the same thread.
+    """
+    with force_locale(current_app.config["ENQUIRY_MAIL_LANGUAGE"]):
+        context = {"reference": reference, "site": current_content().site}
+        message = compose(
+            subject=gettext(
+                "Enquiry %(reference)s withdrawn by the applicant", reference=reference
+            ),
+            to=professor_address(),
+            text=render_template("email/withdrawn.txt", **context),
+            html=None,
+            message_id=reference_message_id(reference, "withdrawn"),
+        )
+    enquiry_mail = reference_message_id(reference, "enquiry")
+    message["In-Reply-To"] = enquiry_mail
+    message["References"] = enquiry_mail
+    return message
 
 
 def operator_alert_mail(enquiry: Enquiry, kind: str) -> EmailMessage:

@@ -72,6 +72,11 @@ class EnquiryCollector:
             "ENQUIRY_RETRY_FOR seconds of retrying.",
             count[totals.FAILED],
         )
+        yield counter(
+            "enquiries_withdrawn",
+            "Enquiries withdrawn and deleted by the applicant through their private link.",
+            count[totals.WITHDRAWN],
+        )
         spam = CounterMetricFamily(
             f"{PREFIX}_spam_caught",
             "Form submissions caught as spam, by the trap that caught them; nothing of them "

@@ -1,5 +1,7 @@
 """Stored enquiries and the state of their delivery, changed only through the model's methods."""
 
+import secrets
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, cast
 from zoneinfo import ZoneInfo
@@ -30,6 +32,21 @@ def rows_affected(result: sa.Result[Any]) -> int:
 
 def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
+
+
+def new_private_link_secret() -> str:
+    """The random part of an enquiry's private link (256 bits), which its token is signed over."""
+    return secrets.token_urlsafe(32)
+
+
+@dataclass(frozen=True)
+class Removed:
+    """What a withdrawn enquiry was at the moment its row was deleted."""
+
+    reference: str
+    # Whether the professor's mail had gone, or might be going right then: a send whose claim
+    # still holds may have reached the relay already.
+    professor_may_have_it: bool
 
 
 def in_group_timezone(stored: datetime) -> datetime:
@@ -65,6 +82,9 @@ class Enquiry(Model):
     cv_filename: Mapped[str | None] = mapped_column(sa.String(120))
     cv_size: Mapped[int | None]
     cv_data: Mapped[bytes | None] = deferred(mapped_column(sa.LargeBinary))
+    # Signed into the applicant's private link (private_link.py): without it, neither the
+    # reference nor the id opens anything.
+    private_link_secret: Mapped[str] = mapped_column(sa.String(64), default=new_private_link_secret)
 
     # The delivery state: written by the methods below and by nothing else.
     status: Mapped[str] = mapped_column(sa.String(10), default=PENDING, index=True)
@@ -110,6 +130,29 @@ class Enquiry(Model):
             return False
         totals.add_to_totals({totals.DELIVERY_ATTEMPTS: 1})
         return True
+
+    @classmethod
+    def remove_withdrawn(cls, enquiry_id: int) -> Removed | None:
+        """Delete an enquiry and its CV, counted as withdrawn; what it was, or None if gone.
+
+        One DELETE ... RETURNING, so that the state read is the state deleted: a worker that
+        recorded the professor's mail just before is seen, and one that records anything just
+        after updates no row (an UPDATE never inserts) and stops there (delivery.py).
+        Not committed here: the caller commits.
+        """
+        now = utcnow()
+        removed = db.session.execute(
+            sa.delete(cls)
+            .where(cls.id == enquiry_id)
+            .returning(cls.reference, cls.notified_at, cls.claimed_until)
+            .execution_options(synchronize_session=False)
+        ).first()
+        if removed is None:
+            return None
+        reference, notified_at, claimed_until = removed
+        sending = claimed_until is not None and claimed_until > now
+        totals.add_to_totals({totals.WITHDRAWN: 1})
+        return Removed(reference, professor_may_have_it=notified_at is not None or sending)
 
     def mark_professor_notified(self) -> None:
         self.notified_at = utcnow()

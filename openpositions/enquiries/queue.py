@@ -16,7 +16,11 @@ from huey.api import TaskWrapper
 from huey.consumer import Consumer
 from huey.exceptions import RetryTask
 
-from openpositions.enquiries.delivery import attempt_delivery, send_operator_alert
+from openpositions.enquiries.delivery import (
+    attempt_delivery,
+    send_operator_alert,
+    send_withdrawal_notice,
+)
 from openpositions.enquiries.held_cvs import purge_unused_cvs
 from openpositions.enquiries.models import PENDING, Enquiry, utcnow
 from openpositions.enquiries.retention import purge_expired
@@ -42,6 +46,7 @@ class DeliveryQueue:
     huey: Huey
     deliver: TaskWrapper
     alert: TaskWrapper
+    notify_withdrawal: TaskWrapper
     consumer: Consumer | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -57,6 +62,21 @@ class DeliveryQueue:
             )
             return False
         log.info("Enquiry %s queued", enquiry.reference)
+        return True
+
+    def queue_withdrawal_notice(self, reference: str) -> bool:
+        """Queue the professor's notice that an enquiry was withdrawn; False if unreachable."""
+        try:
+            self.notify_withdrawal(reference)
+        except Exception:  # Any storage failure: the row is gone, so nothing can retry it.
+            log.error(
+                "Enquiry %s withdrawn, but the professor's notice could not be queued; "
+                "tell them by hand",
+                reference,
+                exc_info=True,
+            )
+            return False
+        log.info("Enquiry %s: notice of its withdrawal queued", reference)
         return True
 
     def start_in_process(self, workers: int) -> None:
@@ -113,6 +133,13 @@ def init_app(app: Flask) -> DeliveryQueue:
         with app.app_context():
             send_operator_alert(enquiry_id, kind)
 
+    # The enquiry is deleted by then, so the task carries its reference. Retried for about a
+    # day while the relay is down, as the enquiry's own delivery is.
+    @huey.task(name="notify_withdrawal", retries=96, retry_delay=900)
+    def notify_withdrawal(reference: str) -> None:
+        with app.app_context():
+            send_withdrawal_notice(reference)
+
     @huey.periodic_task(crontab(minute="*"), name="queue_lost_enquiries")
     def sweep() -> None:
         with app.app_context():
@@ -129,7 +156,9 @@ def init_app(app: Flask) -> DeliveryQueue:
         with app.app_context():
             purge_unused_cvs()
 
-    queue = DeliveryQueue(huey=huey, deliver=deliver, alert=alert)
+    queue = DeliveryQueue(
+        huey=huey, deliver=deliver, alert=alert, notify_withdrawal=notify_withdrawal
+    )
     app.extensions["openpositions.queue"] = queue
     if app.config["QUEUE_IN_PROCESS"]:
         # Started by the first request rather than here, so that `flask db upgrade` and the

@@ -26,6 +26,8 @@ else:
 ACCEPTED = "accepted"
 SENT = "sent"
 FAILED = "failed"
+# Withdrawn and deleted by the applicant through their private link (withdrawal.py).
+WITHDRAWN = "withdrawn"
 DELIVERY_ATTEMPTS = "delivery_attempts"
 # The seconds spent sending, and how many sends they add up over: a summary's sum and count.
 SEND_SECONDS = "send_seconds"
@@ -38,7 +40,7 @@ def spam_total(trap: str) -> str:
     return f"spam_{trap}"
 
 
-TOTALS = (ACCEPTED, SENT, FAILED, DELIVERY_ATTEMPTS, SEND_SECONDS, SENDS_TIMED) + tuple(
+TOTALS = (ACCEPTED, SENT, FAILED, WITHDRAWN, DELIVERY_ATTEMPTS, SEND_SECONDS, SENDS_TIMED) + tuple(
     spam_total(trap) for trap in SPAM_TRAPS
 )
 

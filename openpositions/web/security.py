@@ -2,9 +2,22 @@
 
 from flask import Flask
 from flask_talisman import Talisman
+from werkzeug.datastructures import Headers
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-talisman = Talisman()
+
+class SiteTalisman(Talisman):
+    """Talisman, except that a Referrer-Policy a view set itself is kept.
+
+    Talisman writes its one policy over every response, after the views' own after_request
+    functions have run; the applicant's private pages need a stricter one (no-referrer).
+    """
+
+    def _set_referrer_policy_headers(self, headers: Headers) -> None:
+        headers.setdefault("Referrer-Policy", self.referrer_policy)
+
+
+talisman = SiteTalisman()
 
 # Everything the site loads is its own; nothing inline, nothing framed, no plugins.
 CONTENT_SECURITY_POLICY = {

@@ -4,6 +4,7 @@ paths     the project folder
 net       a free port; one HTTP request to a real server
 waiting   polling until a condition holds
 smtp      an SMTP server's handler that records what it received; mail headers as clients show them
+receipts  the applicant's receipt among the mails received, and the private link it carries
 app       the app on temporary files; what it stored and queued
 forms     a valid enquiry and posting it, through the test client or over HTTP
 pdfs      real PDF files of a chosen size
