@@ -69,6 +69,9 @@ def form() -> Response | tuple[str, int]:
             return render_form(form, not_offered=NotOffered(form.content.position(requested)))
         form.position.data = requested
         return render_form(form)
+    if request.form.get("switch_language"):
+        # The language switch on the form: the same form in the other language, as typed.
+        return render_again(form, status=200, keep_stamp=True)
     if form.is_honeypot_filled():
         # Only a bot sees this field: it gets the answer people get, and learns nothing.
         log.info("Enquiry caught as spam (honeypot); nothing sent")

@@ -134,3 +134,35 @@ def test_a_file_too_large_keeps_everything_else_and_a_smaller_one_goes(
     send(page)
     assert page.locator("h1").inner_text() == "Enquiry received"
     wait_until(lambda: len(stored_enquiries(site_app)) == 1)
+
+
+def test_a_language_switch_halfway_keeps_the_position_the_text_and_the_cv(
+    page: Any, site: str, site_app: Flask, smtp: SmtpSink, tmp_path: Path
+) -> None:
+    seen_a_minute_ago(page, site, site_app)
+    cv = tmp_path / "cv.pdf"
+    cv.write_bytes(PDF_BYTES)
+    page.goto(f"{site}/enquiry?position=phd-deep-learning-satellite-images")
+    page.get_by_label("Full name").fill("Ada Lovelace")
+    page.get_by_label("Email address").fill("ada@example.org")
+    page.get_by_label("Your message").fill(MESSAGE)
+    page.get_by_label("Your CV (optional)").set_input_files(str(cv))
+    with page.expect_navigation():
+        page.get_by_role("button", name="Deutsch").click()
+
+    assert page.url.startswith(f"{site}/de/enquiry")
+    assert page.locator("html").get_attribute("lang") == "de"
+    assert (
+        "There is a problem" not in page.content() and "Es gibt ein Problem" not in page.content()
+    )
+    assert page.locator("#position").input_value() == "phd-deep-learning-satellite-images"
+    assert page.locator("#message").input_value() == MESSAGE
+    assert page.locator("#name").input_value() == "Ada Lovelace"
+    assert "Lebenslauf angehängt: cv.pdf" in page.content()
+    page.locator("#consent").check()
+    with page.expect_navigation():
+        page.locator("form#enquiry-form button[type=submit]:not([name])").click()
+    assert page.locator("h1").inner_text() == "Anfrage eingegangen"
+    wait_until(lambda: len(stored_enquiries(site_app)) == 1)
+    (enquiry,) = stored_enquiries(site_app)
+    assert enquiry.language == "de" and enquiry.cv_size == len(PDF_BYTES)
