@@ -2,6 +2,7 @@
 the position texts and the mails."""
 
 import re
+from html import unescape
 from pathlib import Path
 
 import pytest
@@ -115,13 +116,20 @@ def test_hreflang_links_use_site_url(tmp_path: Path, smtp: SmtpSink) -> None:
     }
 
 
+# On the enquiry form the switch is a button of the form, so that what was typed goes along.
+FORM_SWITCH = re.compile(r'<button[^>]*formaction="([^"]*)"[^>]*lang="(\w+)"[^>]*>')
+
+
 def switch_link(response: object, language: str) -> str:
-    page = Page(response.get_data(as_text=True))  # type: ignore[attr-defined]
-    (link,) = [
+    """Where the switch to `language` leads: a link's href, or the form's button's formaction."""
+    html = response.get_data(as_text=True)  # type: ignore[attr-defined]
+    links = [
         attributes["href"]
-        for attributes, _ in page.anchors
+        for attributes, _ in Page(html).anchors
         if attributes.get("hreflang") == language and "href" in attributes
     ]
+    links += [unescape(action) for action, lang in FORM_SWITCH.findall(html) if lang == language]
+    (link,) = links
     return link
 
 
@@ -251,7 +259,9 @@ def test_only_offered_languages_can_be_chosen(client: FlaskClient) -> None:
 def test_every_page_names_each_language_in_itself(client: FlaskClient, path: str) -> None:
     html = client.get(path).get_data(as_text=True)
     assert re.search(r'<span lang="en" aria-current="true">English</span>', html)
-    assert re.search(r'<a href="/de/[^"]*" lang="de" hreflang="de">Deutsch</a>', html)
+    assert re.search(r'<a href="/de/[^"]*" lang="de" hreflang="de">Deutsch</a>', html) or (
+        path == "/enquiry" and re.search(r'<button[^>]*lang="de"[^>]*>Deutsch</button>', html)
+    )
 
 
 def test_a_position_without_german_text_is_shown_in_english_marked_as_such(

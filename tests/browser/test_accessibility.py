@@ -17,7 +17,7 @@ LANGUAGES = {"en": "English", "de": "Deutsch"}
 def open_enquiry_with_errors(page: Any, site: str, language: str) -> None:
     page.goto(f"{site}{in_language(language, '/enquiry')}")
     with page.expect_navigation():
-        page.locator("button[type=submit]").click()
+        page.locator("button.button[type=submit]").click()
 
 
 def send_enquiry(page: Any, site: str, language: str) -> None:
@@ -27,7 +27,7 @@ def send_enquiry(page: Any, site: str, language: str) -> None:
     page.locator("#message").fill("A question about the open positions, for the axe test.")
     page.locator("#consent").check()
     with page.expect_navigation():
-        page.locator("button[type=submit]").click()
+        page.locator("button.button[type=submit]").click()
 
 
 def visit(path: str) -> Callable[[Any, str, str], None]:
@@ -62,14 +62,20 @@ def test_axe_finds_no_violation(page: Any, site: str, language: str, name: str) 
 
 
 def test_the_switch_leads_to_the_same_page_in_the_other_language(page: Any, site: str) -> None:
-    page.goto(f"{site}/enquiry?position=general")
+    page.goto(f"{site}/legal-notice")
     with page.expect_navigation():
         page.get_by_role("link", name=LANGUAGES["de"]).click()
+    assert page.url == f"{site}/de/impressum"
+    assert page.locator("html").get_attribute("lang") == "de"
+    # On the form the switch is the form's own button: what was typed goes along.
+    page.goto(f"{site}/enquiry?position=general")
+    with page.expect_navigation():
+        page.get_by_role("button", name=LANGUAGES["de"]).click()
     assert page.url == f"{site}/de/enquiry?position=general"
     assert page.locator("html").get_attribute("lang") == "de"
     assert page.locator("#position").input_value() == "general"
     with page.expect_navigation():
-        page.get_by_role("link", name=LANGUAGES["en"]).click()
+        page.get_by_role("button", name=LANGUAGES["en"]).click()
     assert page.url == f"{site}/enquiry?position=general"
     assert page.locator("html").get_attribute("lang") == "en"
 
@@ -109,7 +115,7 @@ def test_the_site_is_usable_at_320_pixels_and_at_200_percent_zoom(browser: Any, 
 
 def test_focus_is_visible_on_links_fields_and_buttons(page: Any, site: str) -> None:
     page.goto(f"{site}/enquiry")
-    for selector in ("a.skip-link", "#name", "button[type=submit]", "footer a"):
+    for selector in ("a.skip-link", "#name", "button.button[type=submit]", "footer a"):
         element = page.locator(selector).first
         element.focus()
         outline = element.evaluate(

@@ -116,7 +116,7 @@ def test_the_german_flow_from_the_switch_to_the_receipt(
     page.locator("#message").fill("Ich interessiere mich für eine Postdoc-Stelle in Ihrer Gruppe.")
     page.locator("#consent").check()
     with page.expect_navigation():
-        page.locator("button[type=submit]").click()
+        page.locator("button.button[type=submit]").click()
 
     assert page.locator("h1").inner_text() == german.gettext("Enquiry received")
     reference = page.locator(".reference").inner_text()
@@ -143,7 +143,7 @@ def test_everything_works_with_javascript_off(browser: Any, site: str, smtp: Smt
         page.goto(f"{site}/language/en?next=/de/enquiry")  # The old switch, from a bookmark.
         assert page.url == f"{site}/enquiry"
         with page.expect_navigation():
-            page.locator("button[type=submit]").click()
+            page.locator("button.button[type=submit]").click()
         assert page.locator(".error-summary").is_visible()
         page.locator("#name").fill("Katherine Johnson")
         page.locator("#email").fill("katherine@example.org")
@@ -151,7 +151,7 @@ def test_everything_works_with_javascript_off(browser: Any, site: str, smtp: Smt
         page.locator("#message").fill("Sent from a browser with JavaScript turned off.")
         page.locator("#consent").check()
         with page.expect_navigation():
-            page.locator("button[type=submit]").click()
+            page.locator("button.button[type=submit]").click()
         assert page.locator("h1").inner_text() == "Enquiry received"
         smtp.wait_for(2)
     finally:

@@ -42,7 +42,7 @@ def send_enquiry_with_cv(page: Any, site: str, tmp_path: Path, language: str = "
     page.locator("#cv").set_input_files(str(cv))
     page.locator("#consent").check()
     with page.expect_navigation():
-        page.locator("button[type=submit]").click()
+        page.locator("button.button[type=submit]").click()
 
 
 def link_from_receipt(site_app: Flask, smtp: SmtpSink) -> str:
