@@ -45,28 +45,32 @@ PERMISSIONS_POLICY = {
 }  # fmt: skip
 
 
+def talisman_settings(https: bool) -> dict[str, object]:
+    """Flask-Talisman's settings: what every response carries, and what HTTPS adds."""
+    return {
+        "force_https": https,
+        "force_https_permanent": True,
+        "strict_transport_security": https,
+        "strict_transport_security_include_subdomains": False,
+        "session_cookie_secure": https,
+        "session_cookie_http_only": True,
+        "session_cookie_samesite": "Lax",
+        "content_security_policy": CONTENT_SECURITY_POLICY,
+        "permissions_policy": PERMISSIONS_POLICY,
+        "feature_policy": {},
+        "document_policy": {},
+        "frame_options": "DENY",
+        "referrer_policy": "strict-origin-when-cross-origin",
+        "x_content_type_options": True,
+        "x_xss_protection": False,
+    }
+
+
 def init_app(app: Flask) -> None:
     """Headers on every response; HTTPS and Secure cookies when HTTPS is on."""
     https = bool(app.config["HTTPS"])
     app.config["SESSION_COOKIE_SECURE"] = https
-    talisman.init_app(
-        app,
-        force_https=https,
-        force_https_permanent=True,
-        strict_transport_security=https,
-        strict_transport_security_include_subdomains=False,
-        session_cookie_secure=https,
-        session_cookie_http_only=True,
-        session_cookie_samesite="Lax",
-        content_security_policy=CONTENT_SECURITY_POLICY,
-        permissions_policy=PERMISSIONS_POLICY,
-        feature_policy={},
-        document_policy={},
-        frame_options="DENY",
-        referrer_policy="strict-origin-when-cross-origin",
-        x_content_type_options=True,
-        x_xss_protection=False,
-    )
+    talisman.init_app(app, **talisman_settings(https))
     proxies = int(app.config["TRUSTED_PROXIES"])
     if proxies:
         # Only as many X-Forwarded-* hops as there are proxies of our own are believed, so a

@@ -124,6 +124,24 @@ def test_focus_is_visible_on_links_fields_and_buttons(page: Any, site: str) -> N
         assert not outline.startswith("none"), f"{selector} shows no focus outline"
 
 
+def test_the_checkbox_and_the_file_field_show_the_same_focus_ring_as_the_text_fields(
+    page: Any, site: str
+) -> None:
+    page.goto(f"{site}/enquiry")
+
+    def ring(selector: str) -> str:
+        element = page.locator(selector)
+        element.focus()
+        return str(
+            element.evaluate(
+                "e => { const s = getComputedStyle(e);"
+                " return [s.outlineStyle, s.outlineWidth, s.outlineColor].join(' '); }"
+            )
+        )
+
+    assert ring("#consent") == ring("#cv") == ring("#name")
+
+
 def test_targets_are_at_least_24_pixels(page: Any, site: str) -> None:
     page.goto(f"{site}/enquiry")
     small = page.evaluate(
