@@ -16,7 +16,7 @@ from openpositions.enquiries.delivery import attempt_delivery
 from openpositions.enquiries.models import Enquiry, utcnow
 from openpositions.enquiries.totals import TOTALS, RunningTotal
 from openpositions.extensions import db
-from tests.support.app import ENQUIRY_AT_0002, app_config, make_app, stored_enquiries
+from tests.support.app import app_config, make_app, store_as_at_0002, stored_enquiries
 from tests.support.forms import post_enquiry
 from tests.support.metrics import COUNTERS, metric_types, parse_metrics, scrape
 from tests.support.paths import PROJECT_DIR
@@ -155,22 +155,7 @@ def test_the_migration_starts_the_totals_from_the_enquiries_stored(
         upgrade(directory=migrations, revision="0002")
         # The rows as revision 0002 stored them: today's model has columns added since.
         for number, (status, attempts) in enumerate([("sent", 1), ("failed", 3), ("pending", 2)]):
-            db.session.execute(
-                sa.insert(ENQUIRY_AT_0002).values(
-                    reference=f"RS-0000-000{number}",
-                    created_at=utcnow(),
-                    name="Ada Lovelace",
-                    email="ada@example.org",
-                    transport_email="ada@example.org",
-                    position_slug="phd-deep-learning-satellite-images",
-                    position_title="PhD",
-                    message="A message long enough to be an enquiry.",
-                    language="en",
-                    fingerprint=str(number),
-                    status=status,
-                    attempts=attempts,
-                )
-            )
+            store_as_at_0002(number, status=status, attempts=attempts)
         db.session.commit()
         upgrade(directory=migrations)
         stored = dict(db.session.execute(sa.select(RunningTotal.name, RunningTotal.value)).all())

@@ -16,14 +16,14 @@ from flask_migrate import downgrade, upgrade
 from openpositions import create_app
 from openpositions.enquiries import totals
 from openpositions.enquiries.brief import shown_time
-from openpositions.enquiries.models import Enquiry, utcnow
+from openpositions.enquiries.models import Enquiry
 from openpositions.enquiries.private_link import private_token
 from openpositions.extensions import db
 from tests.support.app import (
-    ENQUIRY_AT_0002,
     app_config,
     make_app,
     queued_tasks,
+    store_as_at_0002,
     stored_enquiries,
 )
 from tests.support.forms import PDF_BYTES, post_enquiry
@@ -421,22 +421,7 @@ def test_the_migration_gives_every_stored_enquiry_a_secret_of_its_own(
     with app.app_context():
         upgrade(directory=migrations, revision="0004")
         for number in range(2):
-            db.session.execute(
-                sa.insert(ENQUIRY_AT_0002).values(
-                    reference=f"RS-0000-000{number}",
-                    created_at=utcnow(),
-                    name="Ada Lovelace",
-                    email="ada@example.org",
-                    transport_email="ada@example.org",
-                    position_slug="general",
-                    position_title="General enquiry",
-                    message=MESSAGE,
-                    language="en",
-                    fingerprint=str(number),
-                    status="sent",
-                    attempts=1,
-                )
-            )
+            store_as_at_0002(number, message=MESSAGE)
         db.session.commit()
         upgrade(directory=migrations)
         secrets = db.session.scalars(sa.select(Enquiry.private_link_secret)).all()
