@@ -286,15 +286,33 @@ def test_privacy_notice_links_the_authority_and_the_way_to_use_ones_rights(
         assert heading in headings
 
 
-def test_access_log_retention_must_be_a_number_of_days(tmp_path: Path) -> None:
+ACCESS_LOG_TODO = next(todo for todo in FILLED_IN if "access logs" in todo)
+
+
+@pytest.mark.parametrize(
+    ("written", "read"), [("a week", "'a week'"), ("-3", "-3"), ("2.5", "2.5")]
+)
+def test_access_log_retention_must_be_a_number_of_days(
+    tmp_path: Path, written: str, read: str
+) -> None:
     content = copy_content(tmp_path, fill_placeholders=False)
-    access_log_todo = next(todo for todo in FILLED_IN if "access logs" in todo)
-    replace_in(content, "site.yaml", access_log_todo, "a week")
+    replace_in(content, "site.yaml", f">-\n    {ACCESS_LOG_TODO}", written)
     with pytest.raises(ContentError) as caught:
         load_content(content)
     assert str(caught.value).endswith(
-        "site.yaml: privacy.access_log_days: 'a week' is not a whole number of days"
+        f"site.yaml: privacy.access_log_days: {read} is not a whole number of days"
     )
+
+
+@pytest.mark.parametrize(("written", "shown"), [("1", "1 day"), ('"30"', "30 days")])
+def test_access_log_retention_may_be_a_number_or_digits(
+    tmp_path: Path, smtp: SmtpSink, written: str, shown: str
+) -> None:
+    content = copy_content(tmp_path, fill_placeholders=False)
+    fill_in_every_placeholder(content)
+    replace_in(content, "site.yaml", ">-\n    14", written)
+    client = make_app(tmp_path, smtp.port, CONTENT_DIR=str(content)).test_client()
+    assert f"The access log is deleted after {shown}." in get(client, "/privacy").text
 
 
 def test_legal_notice_section_is_required(tmp_path: Path) -> None:

@@ -202,7 +202,9 @@ def test_withdrawing_deletes_at_once_and_tells_the_professor_without_the_content
     gone = client.get(path)
     assert gone.status_code == 410
     assert_private(gone)
-    assert "This enquiry is no longer stored" in Page(gone.get_data(as_text=True)).text
+    gone_page = Page(gone.get_data(as_text=True)).text
+    assert "This enquiry is no longer stored" in gone_page
+    assert "deleted automatically 180 days after it was sent" in gone_page
     assert client.get(f"{path}/enquiry.json").status_code == 410
     assert client.get(f"{path}/cv.pdf").status_code == 410
     assert client.post(f"{path}/withdraw").status_code == 410

@@ -110,9 +110,9 @@ class Privacy:
     data_protection_officer: Office
     # Where applicants may complain (Art. 77 GDPR): the authority for the university.
     supervisory_authority: Office
-    # How long the web server keeps its access logs, which hold visitors' IP addresses: a
-    # deployment's fact, as text ("7"), since it may be a placeholder until known.
-    access_log_days: str = ""
+    # How many days the web server keeps its access logs, which hold visitors' IP addresses;
+    # None while site.yaml leaves this deployment's fact as a placeholder.
+    access_log_days: int | None = None
 
 
 @dataclass(frozen=True)

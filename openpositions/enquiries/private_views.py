@@ -12,16 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from flask import (
-    Blueprint,
-    abort,
-    current_app,
-    redirect,
-    render_template,
-    request,
-    send_file,
-    url_for,
-)
+from flask import Blueprint, abort, redirect, render_template, request, send_file, url_for
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
@@ -35,6 +26,7 @@ from openpositions.enquiries.brief import file_size, shown_time
 from openpositions.enquiries.models import Enquiry
 from openpositions.enquiries.private_link import NotAPrivateLink, open_private_link
 from openpositions.enquiries.withdrawal import withdraw
+from openpositions.i18n import languages
 from openpositions.web.errors import render_http_error
 
 bp = Blueprint("private_enquiry", __name__, url_prefix="/enquiry/yours")
@@ -56,14 +48,14 @@ def keep_private(response: Response) -> Response:
 def chosen_language() -> str | None:
     """The language chosen on a private page with its switch (`?lang=de`), if any."""
     chosen = request.args.get("lang")
-    return chosen if chosen in current_app.config["LANGUAGES"] else None
+    return chosen if chosen in languages() else None
 
 
 def page_language(enquiry: Enquiry | None) -> str:
     """A private page's language: as chosen on it, else the enquiry's, else the visitor's."""
     if chosen := chosen_language():
         return chosen
-    if enquiry is not None and enquiry.language in current_app.config["LANGUAGES"]:
+    if enquiry is not None and enquiry.language in languages():
         return enquiry.language
     return str(get_locale())
 
@@ -92,12 +84,7 @@ def render(template: str, enquiry: Enquiry | None, status: int = 200, **context:
 
 def gone() -> Page:
     """The link was the site's, but its enquiry was withdrawn or purged: gone for good."""
-    return render(
-        "enquiries/private/gone.html",
-        None,
-        status=410,
-        retention_days=current_app.config["ENQUIRY_RETENTION_DAYS"],
-    )
+    return render("enquiries/private/gone.html", None, status=410)
 
 
 @bp.get("/<token>")
@@ -123,12 +110,14 @@ def download(token: str) -> Response | Page:
     enquiry = opened(token)
     if enquiry is None:
         return gone()
-    body = json.dumps(applicant_copy(enquiry), ensure_ascii=False, indent=2)
-    response = current_app.response_class(body + "\n", mimetype="application/json")
-    response.headers.set(
-        "Content-Disposition", "attachment", filename=f"enquiry-{enquiry.reference}.json"
+    body = json.dumps(applicant_copy(enquiry), ensure_ascii=False, indent=2) + "\n"
+    return send_file(
+        io.BytesIO(body.encode()),
+        mimetype="application/json",
+        as_attachment=True,
+        download_name=f"enquiry-{enquiry.reference}.json",
+        etag=False,
     )
-    return response
 
 
 @bp.get("/<token>/cv.pdf")

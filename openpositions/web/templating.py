@@ -3,6 +3,7 @@
 import functools
 import hashlib
 import re
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
@@ -20,16 +21,7 @@ from openpositions.web.urls import absolute_url
 def init_app(app: Flask) -> None:
     app.context_processor(layout_context)
     app.url_defaults(version_static_files)
-    app.jinja_env.globals.update(
-        absolute_url=absolute_url,
-        format_date=format_date,
-        atom_datetime=atom_datetime,
-        current_language=current_language,
-        lang_attribute=lang_attribute,
-        language_alternates=language_alternates,
-        canonical_url=canonical_url,
-        language_switch_url=language_switch_url,
-    )
+    app.jinja_env.globals.update({helper.__name__: helper for helper in TEMPLATE_HELPERS})
     app.jinja_env.filters["paragraphs"] = paragraphs
 
 
@@ -71,3 +63,16 @@ def paragraphs(text: str) -> Markup:
         Markup("<p>{}</p>").format(Markup("<br>\n").join(block.strip("\n").split("\n")))
         for block in blocks
     )
+
+
+# Each under its own name in every template.
+TEMPLATE_HELPERS: tuple[Callable[..., Any], ...] = (
+    absolute_url,
+    format_date,
+    atom_datetime,
+    current_language,
+    lang_attribute,
+    language_alternates,
+    canonical_url,
+    language_switch_url,
+)
