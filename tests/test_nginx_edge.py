@@ -263,3 +263,10 @@ def test_a_content_edit_shows_through_the_edge_within_page_max_age(
 
         wait_until(edited, timeout=60, interval=0.2)
         assert {answer.status for answer in answers} == {200}, "pages answered throughout"
+        # nginx keeps stored pages' files open (open_file_cache): once the new copy is
+        # stored, no answer from the store may still come from the old file.
+        after = [visitor.get(SEED_PAGE) for _ in range(20)]
+        stale = [
+            a.header("X-Cache-Status") for a in after if "PhD candidates, edited" not in a.text
+        ]
+        assert stale == []

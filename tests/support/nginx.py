@@ -121,9 +121,13 @@ class Nginx:
     Its files (configuration, certificate, logs, cache, temporary uploads) are in a folder of
     its own that nginx's workers can enter: started as root they run as nobody, and pytest's
     tmp_path is in a folder of mode 700.
+
+    `extra_locations`, if given, go into the https server block beside the shipped ones.
     """
 
-    def __init__(self, run: Path, upstream: str, root: Path = PROJECT_DIR) -> None:
+    def __init__(
+        self, run: Path, upstream: str, root: Path = PROJECT_DIR, extra_locations: str = ""
+    ) -> None:
         self.binary = nginx_binary()
         self.run = run
         self.http_port = free_port()
@@ -134,6 +138,10 @@ class Nginx:
         site = substituted_config(
             upstream, self.http_port, self.https_port, self.certificate, root, run
         )
+        if extra_locations:
+            # Into the https server block, which closes the file: a benchmark's baseline
+            # served by the same server as the pages.
+            site = site.rstrip().removesuffix("}") + extra_locations + "}\n"
         (run / "openpositions.conf").write_text(site, encoding="utf-8")
         user = "user nobody nogroup;" if os.geteuid() == 0 else ""
         (run / "nginx.conf").write_text(MAIN_CONFIG.format(user=user, run=run), encoding="utf-8")
