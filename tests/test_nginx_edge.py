@@ -7,23 +7,19 @@ replaced (see tests/support/nginx.py). Skipped where nginx is absent; required w
 
 import gzip
 from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from tests.support.content import SEED_FILE, SEED_SLUG, copy_content, replace_in
+from tests.support.content import SEED_FILE, SEED_SLUG, replace_in
+from tests.support.edge import PROFESSOR, Edge, edge_in_front_of_site
 from tests.support.forms import REFERENCE, VALID_ENQUIRY, multipart
 from tests.support.html import Page
-from tests.support.nginx import Nginx, nginx_binary, nginx_folder
 from tests.support.pdfs import pdf_of_size
-from tests.support.processes import Process, ProcessGroup, environment, upgrade_database
 from tests.support.smtp import SmtpSink
 from tests.support.visitor import Answer, Visitor
 from tests.support.waiting import wait_until
 
-PROFESSOR = "professor@rsim.example.org"
 SEED_TITLE = "PhD candidates in Deep Learning for Satellite Image Analysis"
 SEED_PAGE = f"/openpositions/{SEED_SLUG}"
 PUBLIC_PAGES = [
@@ -36,51 +32,6 @@ PUBLIC_PAGES = [
     "/de/impressum",
     "/sitemap.xml",
 ]
-
-
-@dataclass
-class Edge:
-    """gunicorn serving the site on a content copy, and the shipped nginx in front of it."""
-
-    nginx: Nginx
-    web: Process
-    content_dir: Path
-
-    def visitor(self) -> Visitor:
-        """A new visitor of the site through nginx, with cookies of its own."""
-        return Visitor(self.nginx.base_url, self.nginx.certificate.client_context())
-
-
-def site_settings(folder: Path, smtp_port: int, content_dir: Path) -> dict[str, object]:
-    return {
-        "SECRET_KEY": "nginx-edge-test",
-        "INSTANCE_PATH": str(folder / "instance"),
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'site.sqlite3'}",
-        "QUEUE_URL": f"sqlite:///{folder / 'queue.sqlite3'}",
-        "CONTENT_DIR": str(content_dir),
-        "MAIL_SERVER": "127.0.0.1",
-        "MAIL_PORT": smtp_port,
-        "MAIL_DEFAULT_SENDER": "RSiM open positions <positions@rsim.example.org>",
-        "ENQUIRY_RECIPIENT": PROFESSOR,
-        # As production behind nginx: one trusted proxy, HTTPS. The form's token and its
-        # HTTPS referrer check stay on; only the minimum time to fill it is off.
-        "TRUSTED_PROXIES": 1,
-        "HTTPS": True,
-        "ENQUIRY_MIN_SECONDS": 0,
-    }
-
-
-@contextmanager
-def edge_in_front_of_site(folder: Path, smtp_port: int, **settings: object) -> Iterator[Edge]:
-    nginx_binary()  # Skip (or fail under CI) before starting anything.
-    content_dir = copy_content(folder)
-    env = environment({**site_settings(folder, smtp_port, content_dir), **settings})
-    upgrade_database(env)
-    with nginx_folder() as run, ProcessGroup(folder / "logs") as processes:
-        web, site_url = processes.gunicorn_as_deployed(env, workers=2)
-        nginx = Nginx(run, upstream=site_url.removeprefix("http://"))
-        nginx.start(processes)
-        yield Edge(nginx, web, content_dir)
 
 
 @pytest.fixture(scope="module")

@@ -78,7 +78,7 @@ def assert_private(response: object) -> None:
     headers = response.headers  # type: ignore[attr-defined]
     assert headers["Cache-Control"] == "no-store"
     assert headers["X-Robots-Tag"] == "noindex, nofollow"
-    assert headers["Referrer-Policy"] == "no-referrer"
+    assert headers["Referrer-Policy"] == "same-origin"
 
 
 def test_the_receipts_link_shows_everything_stored_in_the_applicants_language(
@@ -93,7 +93,7 @@ def test_the_receipts_link_shows_everything_stored_in_the_applicants_language(
     assert_private(response)
     page = Page(response.get_data(as_text=True))
     assert page.meta("name", "robots") == "noindex, nofollow"
-    assert page.meta("name", "referrer") == "no-referrer"
+    assert page.meta("name", "referrer") == "same-origin"
     assert page.all("html")[0]["lang"] == "en"
     for stored in (
         enquiry.reference,

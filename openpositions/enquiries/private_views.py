@@ -1,9 +1,9 @@
 """Web views of the applicant's private page: see, download or withdraw their enquiry.
 
 Reached only through the link in the receipt (private_link.py). Every answer here is kept
-out of caches and search engines and sends no Referer, since its address is the key. The
-page speaks the enquiry's language (`lang=` in the query chooses another); once the enquiry
-is gone, the visitor's own.
+out of caches and search engines and sends no Referer to other sites, since its address is
+the key. The page speaks the enquiry's language (`lang=` in the query chooses another); once
+the enquiry is gone, the visitor's own.
 """
 
 import io
@@ -36,12 +36,16 @@ Page = tuple[str, int]
 
 @bp.after_request
 def keep_private(response: Response) -> Response:
-    """No cache keeps it, no search engine lists it, and no other site learns its address."""
+    """No cache keeps it, no search engine lists it, and no other site learns its address.
+
+    same-origin, not no-referrer: the withdrawal form posts back to this site, and over HTTPS
+    Flask-WTF refuses a POST without a Referer of this site's own (it would never withdraw).
+    """
     response.cache_control.clear()
     response.cache_control.no_store = True
     response.headers["X-Robots-Tag"] = "noindex, nofollow"
     # Kept over the site's own policy by security.SiteTalisman.
-    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Referrer-Policy"] = "same-origin"
     return response
 
 

@@ -10,7 +10,7 @@ class SiteTalisman(Talisman):
     """Talisman, except that a Referrer-Policy a view set itself is kept.
 
     Talisman writes its one policy over every response, after the views' own after_request
-    functions have run; the applicant's private pages need a stricter one (no-referrer).
+    functions have run; the applicant's private pages need a stricter one (same-origin).
     """
 
     def _set_referrer_policy_headers(self, headers: Headers) -> None:

@@ -11,6 +11,7 @@ from flask import Flask
 
 from tests.browser.test_accessibility import WCAG_TAGS
 from tests.support.app import stored_enquiries
+from tests.support.browser import send_enquiry_with_cv
 from tests.support.forms import PDF_BYTES
 from tests.support.receipts import private_link, receipt_to
 from tests.support.smtp import SmtpSink
@@ -29,20 +30,6 @@ def assert_no_axe_violations(page: Any) -> None:
         for v in results.response["violations"]
     ]
     assert violations == []
-
-
-def send_enquiry_with_cv(page: Any, site: str, tmp_path: Path, language: str = "en") -> None:
-    cv = tmp_path / "Lebenslauf Ada.pdf"
-    cv.write_bytes(PDF_BYTES)
-    prefix = "" if language == "en" else f"/{language}"
-    page.goto(f"{site}{prefix}/enquiry?position=general")
-    page.locator("#name").fill("Ada Lovelace")
-    page.locator("#email").fill("ada@example.org")
-    page.locator("#message").fill("A question about the open positions, for the private page.")
-    page.locator("#cv").set_input_files(str(cv))
-    page.locator("#consent").check()
-    with page.expect_navigation():
-        page.locator("button.button[type=submit]").click()
 
 
 def link_from_receipt(site_app: Flask, smtp: SmtpSink) -> str:
@@ -74,7 +61,7 @@ def test_every_private_page_passes_axe_from_receipt_to_withdrawal(
     page.context.clear_cookies()
     response = page.goto(link)
     assert response.status == 200
-    assert response.headers["referrer-policy"] == "no-referrer"
+    assert response.headers["referrer-policy"] == "same-origin"
     assert page.locator("html").get_attribute("lang") == language
     assert "Ada Lovelace" in page.locator("main").inner_text()
     assert_no_axe_violations(page)
