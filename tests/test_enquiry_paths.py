@@ -21,6 +21,7 @@ from openpositions.enquiries.spam import FIRST_SHOWN
 from openpositions.extensions import db
 from tests.support.app import make_app, stored_enquiries
 from tests.support.forms import PDF_BYTES, REFERENCE, VALID_ENQUIRY, post_enquiry
+from tests.support.html import Page
 from tests.support.pdfs import pdf_of_size
 from tests.support.smtp import SmtpSink
 
@@ -258,6 +259,26 @@ def test_a_request_too_large_to_read_leads_back_to_the_form_with_its_position(
     )
     assert answer.status_code == 413
     assert 'href="/enquiry?position=phd-deep-learning-satellite-images"' in answer.get_data(True)
+
+
+TOO_LARGE_HEADINGS = {"en": "The file is too large", "de": "Die Datei ist zu groß"}
+
+
+@pytest.mark.parametrize("language", ["en", "de"])
+def test_the_too_large_page_answers_for_the_web_server_in_front(
+    client: FlaskClient, language: str
+) -> None:
+    form = "/enquiry" if language == "en" else f"/{language}/enquiry"
+    url, heading = f"{form}/too-large", TOO_LARGE_HEADINGS[language]
+    # nginx asks for it, as a GET with the form's Referer, for a body it would not pass on.
+    referer = f"https://localhost{form}?position=phd-deep-learning-satellite-images"
+    answer = client.get(url, headers={"Referer": referer})
+    assert answer.status_code == 413
+    assert answer.headers["Cache-Control"] == "no-store"
+    page = Page(answer.get_data(as_text=True))
+    assert page.headings[0] == (1, heading)
+    assert f"{form}?position=phd-deep-learning-satellite-images" in page.hrefs()
+    assert client.get(url).status_code == 413, "without a Referer, too"
 
 
 # --- Duplicates, closed positions, fields in error ------------------------------------------------

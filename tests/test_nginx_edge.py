@@ -130,6 +130,37 @@ def test_an_enquiry_with_a_cv_goes_through_the_edge(edge: Edge, smtp: SmtpSink) 
     assert attachment.get_content() == cv
 
 
+@pytest.mark.parametrize(
+    ("form", "heading"),
+    [("/enquiry", "The file is too large"), ("/de/enquiry", "Die Datei ist zu groß")],
+)
+def test_a_body_too_large_for_nginx_gets_the_sites_way_back_to_the_form(
+    edge: Edge, form: str, heading: str
+) -> None:
+    visitor = edge.visitor()
+    fields = form_fields(visitor.get(form))
+    # Over the 26 MB nginx passes on (client_max_body_size), so the site never sees it.
+    cv = (b"%PDF-1.4\n" + b"0" * 27_500_000, "scan.pdf", "application/pdf")
+    body = multipart({**VALID_ENQUIRY, **fields, "cv": cv})
+    position = "?position=phd-deep-learning-satellite-images"
+    headers = {
+        "Content-Type": body["content_type"],
+        "Referer": edge.nginx.base_url + form + position,
+    }
+
+    sent_on = visitor.post(form, body["data"], headers, follow=False)
+    answer = visitor.post(form, body["data"], headers)
+
+    assert sent_on.status == 303
+    assert sent_on.header("Location") == f"{edge.nginx.base_url}{form}/too-large"
+    assert answer.status == 413
+    page = Page(answer.text)
+    assert page.headings[0] == (1, heading)
+    assert form + position in page.hrefs()
+    assert answer.header("Content-Security-Policy"), "the site's page, not nginx's"
+    assert "no-store" in answer.header("Cache-Control")
+
+
 def test_two_visitors_never_get_the_same_form_token(edge: Edge) -> None:
     first, second = edge.visitor(), edge.visitor()
     # The first visitor comes back with a session cookie: that answer sets none, so only

@@ -203,6 +203,18 @@ def too_many_enquiries(error: HTTPException) -> tuple[str, int]:
 def upload_too_large(error: HTTPException) -> tuple[str, int]:
     """A request too large to read at all: a way back to the form, with its position."""
     log.info("Enquiry too large to read: %s bytes", request.content_length)
+    return too_large_page()
+
+
+@route_in_each_language(bp, "/enquiry/too-large")
+def too_large() -> tuple[str, int]:
+    """The same answer, for a request too large for the web server in front to pass on: nginx
+    asks for it in place of its own bare page (error_page 413), with the form's Referer."""
+    log.info("Enquiry too large for the web server in front")
+    return too_large_page()
+
+
+def too_large_page() -> tuple[str, int]:
     back = url_for("enquiries.form")
     referrer = urlsplit(request.referrer or "")
     if referrer.path == back and referrer.query.startswith("position="):

@@ -6,7 +6,9 @@ from pathlib import Path
 from typing import Any
 
 from tests.support.browser import send_enquiry_with_cv
+from tests.support.content import SEED_SLUG
 from tests.support.edge import PROFESSOR, SITE_URL, edge_in_front_of_site
+from tests.support.pdfs import pdf_of_size
 from tests.support.receipts import private_link, receipt_to
 from tests.support.smtp import SmtpSink, decoded_header
 
@@ -39,4 +41,21 @@ def test_an_applicant_sends_opens_and_withdraws_over_https(
         assert "withdrawn by the applicant" in decoded_header(notice.message["Subject"])
         gone = page.goto(link)
         assert gone is not None and gone.status == 410
+        context.close()
+
+
+def test_a_file_too_large_for_nginx_shows_the_way_back_to_the_form(
+    browser: Any, tmp_path: Path, smtp: SmtpSink
+) -> None:
+    big = pdf_of_size(27_500_000)  # Over the 26 MB nginx passes on.
+    with edge_in_front_of_site(tmp_path, smtp.port) as edge:
+        context = browser.new_context(ignore_https_errors=True, locale="de-DE")
+        page = context.new_page()
+        send_enquiry_with_cv(page, edge.nginx.base_url, tmp_path, "de", big, SEED_SLUG)
+
+        assert page.get_by_role("heading", level=1).inner_text() == "Die Datei ist zu groß"
+        with page.expect_navigation():
+            page.get_by_role("link", name="Zurück zum Anfrageformular").click()
+        assert page.locator("#position").input_value() == SEED_SLUG
+        assert page.locator("html").get_attribute("lang") == "de"
         context.close()
