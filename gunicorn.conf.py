@@ -2,6 +2,7 @@
 
 import multiprocessing
 import os
+import re
 
 from gunicorn.glogging import Logger
 
@@ -33,10 +34,13 @@ secure_scheme_headers = {}
 
 
 HEALTH_CHECKS = frozenset({"/healthz", "/readyz"})
+# The key in an applicant's private link or a confirmation's address (see the nginx sample):
+# the log keeps the page, with the key written *.
+PRIVATE_KEY = re.compile(r"(/(?:de/)?enquiry/(?:yours|received)/)[^/?\s\"]+")
 
 
-class QuietHealthChecksLogger(Logger):
-    """Gunicorn's logger, without the access lines of load balancers' health checks."""
+class SiteAccessLogger(Logger):
+    """Gunicorn's logger, without health checks' lines and without the keys in addresses."""
 
     def access(self, resp, req, environ, request_time):
         # Polled every few seconds, they would drown the visitors' requests; a failing /readyz
@@ -45,8 +49,16 @@ class QuietHealthChecksLogger(Logger):
             return
         super().access(resp, req, environ, request_time)
 
+    def atoms(self, resp, req, environ, request_time):
+        # The request line, path and Referer, and any other field that holds an address.
+        atoms = super().atoms(resp, req, environ, request_time)
+        return {
+            name: PRIVATE_KEY.sub(r"\1*", value) if isinstance(value, str) else value
+            for name, value in atoms.items()
+        }
 
-logger_class = QuietHealthChecksLogger
+
+logger_class = SiteAccessLogger
 
 
 def worker_exit(server, worker):

@@ -192,6 +192,29 @@ def test_health_checks_are_always_asked_of_gunicorn(edge: Edge) -> None:
     assert all(answer.header("X-Cache-Status") == "" for answer in answers)
 
 
+def test_the_logs_keep_no_key_of_a_private_address(edge: Edge) -> None:
+    key = "an-applicants-key.0123456789"
+    visitor = edge.visitor()
+    # Keys the site did not make (404), logged all the same; the query makes /privacy a miss,
+    # so that gunicorn sees it too.
+    visitor.get(f"/enquiry/yours/{key}/withdraw")
+    visitor.get(f"/de/enquiry/received/{key}?lang=de")
+    private_page = f"{edge.nginx.base_url}/enquiry/yours/{key}"
+    visitor.get("/privacy?from=the-private-page", headers={"Referer": private_page})
+    access_log = edge.nginx.run / "log" / "openpositions.access.log"
+
+    def written() -> bool:
+        """nginx has written its buffered lines for all three"""
+        return access_log.exists() and "from=the-private-page" in access_log.read_text()
+
+    wait_until(written, timeout=15)
+    for log in (access_log.read_text(), edge.web.log_path.read_text()):
+        assert key not in log
+        assert "GET /enquiry/yours/*/withdraw " in log
+        assert "GET /de/enquiry/received/*?lang=de " in log
+        assert f'"{edge.nginx.base_url}/enquiry/yours/*"' in log
+
+
 def test_http_redirects_to_https(edge: Edge) -> None:
     answer = Visitor(edge.nginx.http_url).get("/openpositions?a=1", follow=False)
     assert answer.status == 301
