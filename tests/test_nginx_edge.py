@@ -215,6 +215,34 @@ def test_the_logs_keep_no_key_of_a_private_address(edge: Edge) -> None:
         assert f'"{edge.nginx.base_url}/enquiry/yours/*"' in log
 
 
+def test_while_gunicorn_is_down_the_edge_answers_with_stored_pages_or_its_own(
+    tmp_path: Path, smtp: SmtpSink
+) -> None:
+    with edge_in_front_of_site(tmp_path, smtp.port) as edge:
+        visitor = edge.visitor()
+        visitor.get("/openpositions")
+        fields = form_fields(visitor.get("/enquiry"))
+        body = multipart({**VALID_ENQUIRY, **fields})
+        headers = {
+            "Content-Type": body["content_type"],
+            "Referer": f"{edge.nginx.base_url}/enquiry",
+        }
+        edge.web.terminate()
+
+        assert visitor.get("/openpositions").status == 200, "the stored copy"
+        for answer in (
+            visitor.get("/enquiry"),
+            visitor.get("/de/privacy"),
+            visitor.post("/enquiry", body["data"], headers),
+        ):
+            assert answer.status == 503
+            assert answer.header("Retry-After") == "60"
+            assert answer.header("Cache-Control") == "no-store"
+            page = Page(answer.text)
+            assert page.headings == [(1, "Back in a moment"), (2, "Gleich wieder da")]
+            assert "/enquiry" not in page.hrefs(), "nothing to send the form to"
+
+
 def test_http_redirects_to_https(edge: Edge) -> None:
     answer = Visitor(edge.nginx.http_url).get("/openpositions?a=1", follow=False)
     assert answer.status == 301

@@ -4,13 +4,12 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 
+from tests.support.browser import axe_violations
 from tests.support.languages import in_language
 from tests.support.paths import PROJECT_DIR
 
 SCREENSHOTS = PROJECT_DIR / "docs" / "screenshots"
-WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
 LANGUAGES = {"en": "English", "de": "Deutsch"}
 
 
@@ -53,12 +52,7 @@ PAGES: dict[str, Callable[[Any, str, str], None]] = {
 def test_axe_finds_no_violation(page: Any, site: str, language: str, name: str) -> None:
     PAGES[name](page, site, language)
     assert page.locator("html").get_attribute("lang") == language
-    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": WCAG_TAGS}})
-    violations = [
-        f"{v['id']}: {v['help']} ({[n['target'] for n in v['nodes']]})"
-        for v in results.response["violations"]
-    ]
-    assert violations == []
+    assert axe_violations(page) == []
 
 
 def test_the_switch_leads_to_the_same_page_in_the_other_language(page: Any, site: str) -> None:

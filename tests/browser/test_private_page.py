@@ -6,12 +6,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from flask import Flask
 
-from tests.browser.test_accessibility import WCAG_TAGS
 from tests.support.app import stored_enquiries
-from tests.support.browser import send_enquiry_with_cv
+from tests.support.browser import axe_violations, send_enquiry_with_cv
 from tests.support.forms import PDF_BYTES
 from tests.support.receipts import private_link, receipt_to
 from tests.support.smtp import SmtpSink
@@ -24,12 +22,7 @@ LABELS = {
 
 
 def assert_no_axe_violations(page: Any) -> None:
-    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": WCAG_TAGS}})
-    violations = [
-        f"{v['id']}: {v['help']} ({[n['target'] for n in v['nodes']]})"
-        for v in results.response["violations"]
-    ]
-    assert violations == []
+    assert axe_violations(page) == []
 
 
 def link_from_receipt(site_app: Flask, smtp: SmtpSink) -> str:

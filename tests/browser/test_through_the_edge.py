@@ -5,7 +5,7 @@ Flask-WTF also checks that the browser's own Referer is this site's."""
 from pathlib import Path
 from typing import Any
 
-from tests.support.browser import send_enquiry_with_cv
+from tests.support.browser import axe_violations, send_enquiry_with_cv
 from tests.support.content import SEED_SLUG
 from tests.support.edge import PROFESSOR, SITE_URL, edge_in_front_of_site
 from tests.support.pdfs import pdf_of_size
@@ -58,4 +58,18 @@ def test_a_file_too_large_for_nginx_shows_the_way_back_to_the_form(
             page.get_by_role("link", name="Zurück zum Anfrageformular").click()
         assert page.locator("#position").input_value() == SEED_SLUG
         assert page.locator("html").get_attribute("lang") == "de"
+        context.close()
+
+
+def test_while_the_site_is_down_its_page_is_readable_in_both_languages(
+    browser: Any, tmp_path: Path, smtp: SmtpSink
+) -> None:
+    with edge_in_front_of_site(tmp_path, smtp.port) as edge:
+        edge.web.terminate()
+        context = browser.new_context(ignore_https_errors=True, locale="de-DE")
+        page = context.new_page()
+        answer = page.goto(f"{edge.nginx.base_url}/de/enquiry")
+        assert answer is not None and answer.status == 503
+        assert page.locator("section[lang=de] h2").inner_text() == "Gleich wieder da"
+        assert axe_violations(page) == []
         context.close()
