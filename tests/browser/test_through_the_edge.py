@@ -52,6 +52,9 @@ def test_a_file_too_large_for_nginx_shows_the_way_back_to_the_form(
         context = browser.new_context(ignore_https_errors=True, locale="de-DE")
         page = context.new_page()
         send_enquiry_with_cv(page, edge.nginx.base_url, tmp_path, "de", big, SEED_SLUG)
+        # Over HTTP/2, as browsers speak to nginx, where nginx refuses an internal redirect.
+        protocol = "performance.getEntriesByType('navigation')[0].nextHopProtocol"
+        assert page.evaluate(protocol) == "h2"
 
         assert page.get_by_role("heading", level=1).inner_text() == "Die Datei ist zu groß"
         with page.expect_navigation():
