@@ -15,6 +15,7 @@ from tests.support.content import SEED_FILE, SEED_SLUG, replace_in
 from tests.support.edge import PROFESSOR, Edge, edge_in_front_of_site
 from tests.support.forms import REFERENCE, VALID_ENQUIRY, multipart
 from tests.support.html import Page
+from tests.support.paths import PROJECT_DIR
 from tests.support.pdfs import pdf_of_size
 from tests.support.smtp import SmtpSink
 from tests.support.visitor import Answer, Visitor
@@ -241,6 +242,14 @@ def test_while_gunicorn_is_down_the_edge_answers_with_stored_pages_or_its_own(
             page = Page(answer.text)
             assert page.headings == [(1, "Back in a moment"), (2, "Gleich wieder da")]
             assert "/enquiry" not in page.hrefs(), "nothing to send the form to"
+
+
+def test_static_files_come_from_disk_for_a_year(edge: Edge) -> None:
+    answer = edge.visitor().get("/static/site.css?v=1")
+    assert answer.status == 200
+    assert answer.body == (PROJECT_DIR / "static" / "site.css").read_bytes()
+    assert answer.header("Cache-Control") == "public, max-age=31536000"
+    assert answer.header("X-Cache-Status") == "", "not through gunicorn and the edge cache"
 
 
 def test_http_redirects_to_https(edge: Edge) -> None:

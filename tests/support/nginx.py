@@ -126,7 +126,7 @@ class Nginx:
     """
 
     def __init__(
-        self, run: Path, upstream: str, root: Path = PROJECT_DIR, extra_locations: str = ""
+        self, run: Path, upstream: str, root: Path | None = None, extra_locations: str = ""
     ) -> None:
         self.binary = nginx_binary()
         self.run = run
@@ -135,6 +135,8 @@ class Nginx:
         for folder in ("log", "cache", "temp"):
             (run / folder).mkdir(parents=True, exist_ok=True)
         self.certificate = self_signed_certificate(run)
+        if root is None:
+            root = project_files(run)
         site = substituted_config(
             upstream, self.http_port, self.https_port, self.certificate, root, run
         )
@@ -182,6 +184,14 @@ class Nginx:
         logs = [self.run / "error.log", self.run / "log" / "openpositions.error.log"]
         text = "".join(path.read_text(errors="replace") for path in logs if path.exists())
         return text[-LOG_TAIL_CHARS:]
+
+
+def project_files(run: Path) -> Path:
+    """A copy of the project's static/ in the run folder, as /srv/openpositions: nginx's
+    workers (nobody) may not enter the checkout itself, say a clone in a folder of mode 700."""
+    root = run / "root"
+    shutil.copytree(PROJECT_DIR / "static", root / "static", dirs_exist_ok=True)
+    return root
 
 
 def tls_handshake(port: int, context: ssl.SSLContext) -> bool:
