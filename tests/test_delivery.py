@@ -12,9 +12,8 @@ from flask.testing import FlaskClient
 
 from openpositions.enquiries.accept import record_enquiry
 from openpositions.enquiries.delivery import retry_delay
-from openpositions.enquiries.models import Enquiry
 from openpositions.enquiries.queue import queue_lost_enquiries
-from tests.support.app import make_app, stored_enquiries
+from tests.support.app import an_enquiry, make_app, stored_enquiries
 from tests.support.forms import PDF_BYTES, post_enquiry
 from tests.support.net import free_port
 from tests.support.smtp import SmtpSink, decoded_header
@@ -201,14 +200,10 @@ def test_an_enquiry_whose_queued_task_was_lost_is_found_and_delivered(
 ) -> None:
     with app.app_context():
         enquiry = record_enquiry(
-            Enquiry(
+            an_enquiry(
                 name="Lost Enquiry",
                 email="lost@example.org",
-                transport_email="lost@example.org",
-                position_slug="general",
-                position_title="General enquiry",
                 message="The process died before this was queued.",
-                language="en",
             )
         )
         reference = enquiry.reference

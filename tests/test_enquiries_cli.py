@@ -16,7 +16,7 @@ from openpositions.enquiries.export import EXPORT_COLUMNS
 from openpositions.enquiries.listing import display_width, truncate
 from openpositions.enquiries.models import Enquiry, utcnow
 from openpositions.extensions import db
-from tests.support.app import queued_tasks, stored_enquiries
+from tests.support.app import an_enquiry, queued_tasks, stored_enquiries
 from tests.support.forms import PDF_BYTES
 
 pytestmark = pytest.mark.database
@@ -34,14 +34,10 @@ def add_enquiry(
     """Store an enquiry as the site would; `stored` sets further columns afterwards."""
     with app.app_context():
         enquiry = record_enquiry(
-            Enquiry(
+            an_enquiry(
                 name=name,
                 email=email or f"{name.lower()}@example.org",
-                transport_email=email or f"{name.lower()}@example.org",
-                position_slug="general",
-                position_title="General enquiry",
                 message=stored.pop("message", f"A message from {name}, long enough to be valid."),
-                language="en",
                 cv_filename="cv.pdf" if cv_data is not None else None,
                 cv_data=cv_data,
             )

@@ -19,10 +19,10 @@ from werkzeug.test import TestResponse
 
 from openpositions import create_app
 from openpositions.enquiries.mails import largest_cv, professor_mail
-from openpositions.enquiries.models import FAILED, SENT, Enquiry
+from openpositions.enquiries.models import FAILED, SENT
 from openpositions.enquiries.queue import alert_overdue_enquiries
 from openpositions.settings import SettingError
-from tests.support.app import app_config, make_app, stored_enquiries
+from tests.support.app import an_enquiry, app_config, make_app, stored_enquiries
 from tests.support.forms import post_enquiry
 from tests.support.net import free_port
 from tests.support.pdfs import pdf_of_size
@@ -131,16 +131,8 @@ def test_any_name_reads_exactly_as_typed_once_decoded(
 ) -> None:
     app = hypothesis_app(tmp_path_factory)
     with app.app_context():
-        enquiry = Enquiry(
-            reference="RS-TEST-NAME",
-            created_at=datetime(2026, 12, 1, 9, 30),
-            name=name,
-            email="ada@example.org",
-            transport_email="ada@example.org",
-            position_slug="general",
-            position_title="General enquiry",
-            message="A message that is long enough to be sent.",
-            language="en",
+        enquiry = an_enquiry(
+            reference="RS-TEST-NAME", created_at=datetime(2026, 12, 1, 9, 30), name=name
         )
         raw = professor_mail(enquiry).as_bytes()
     received = Received("positions@rsim.example.org", [PROFESSOR], raw)

@@ -20,6 +20,7 @@ from openpositions.enquiries.models import Enquiry
 from openpositions.enquiries.private_link import private_token
 from openpositions.extensions import db
 from tests.support.app import (
+    an_enquiry,
     app_config,
     make_app,
     queued_tasks,
@@ -335,17 +336,7 @@ def test_a_withdrawal_without_its_form_token_is_refused_and_deletes_nothing(
     client = app.test_client()
     with app.app_context():
         db.session.add(
-            Enquiry(
-                reference="RS-TEST-0001",
-                name="Ada Lovelace",
-                email="ada@example.org",
-                transport_email="ada@example.org",
-                position_slug="general",
-                position_title="General enquiry",
-                message=MESSAGE,
-                language="de",
-                fingerprint="x",
-            )
+            an_enquiry(reference="RS-TEST-0001", message=MESSAGE, language="de", fingerprint="x")
         )
         db.session.commit()
         path = f"/enquiry/yours/{private_token(db.session.scalars(sa.select(Enquiry)).one())}"

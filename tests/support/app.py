@@ -46,6 +46,21 @@ def store_as_at_0002(number: int, **values: Any) -> None:
     db.session.execute(sa.insert(ENQUIRY_AT_0002).values(**{**row, **values}))
 
 
+def an_enquiry(**fields: Any) -> Enquiry:
+    """A general enquiry from Ada Lovelace as the form makes one, not stored; `fields` change it."""
+    email = fields.pop("email", "ada@example.org")
+    values: dict[str, Any] = {
+        "name": "Ada Lovelace",
+        "email": email,
+        "transport_email": email,
+        "position_slug": "general",
+        "position_title": "General enquiry",
+        "message": "A message long enough to be an enquiry.",
+        "language": "en",
+    }
+    return Enquiry(**{**values, **fields})
+
+
 def app_config(tmp_path: Path, smtp_port: int, **overrides: Any) -> dict[str, Any]:
     """Settings that keep the app's files in `tmp_path` and send its mail to `smtp_port`."""
     config: dict[str, Any] = {
