@@ -348,6 +348,8 @@ def test_a_withdrawal_without_its_form_token_is_refused_and_deletes_nothing(
     page = Page(refused.get_data(as_text=True))
     assert page.all("html")[0]["lang"] == "de", "the enquiry's language"
     assert "Sind Sie sicher?" in page.text
+    assert "Es gibt ein Problem" in page.text
+    assert "Die Seite war abgelaufen, daher wurde nichts gelöscht." in page.text
     assert len(stored_enquiries(app)) == 1
 
     confirm = Page(client.get(f"{path}/withdraw").get_data(as_text=True))
