@@ -20,33 +20,19 @@ import sqlite3
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from pathlib import Path
 
-from aiosmtpd.controller import Controller
 from harness import percentile, print_machine, temporary_folder
 
 from tests.support.forms import post_enquiry_over_http
 from tests.support.net import free_port
 from tests.support.processes import ProcessGroup, environment, upgrade_database
-from tests.support.smtp import SmtpSink
+from tests.support.smtp import SmtpSink, serving
 
 PROFESSOR = "professor@example.org"
 SLOW_SECONDS = 5.0
 P95_GOAL = 1.2
-
-
-@contextmanager
-def smtp_server() -> Iterator[SmtpSink]:
-    sink = SmtpSink(port=free_port())
-    controller = Controller(sink, hostname="127.0.0.1", port=sink.port)
-    controller.start()
-    try:
-        yield sink
-    finally:
-        controller.stop()
 
 
 def site_settings(folder: Path, smtp_port: int, **more: object) -> dict[str, object]:
@@ -157,7 +143,7 @@ def main() -> int:
     parser.add_argument("--queued", type=int, default=300, help="enquiries for part (b)")
     args = parser.parse_args()
     print_machine("flask", "gunicorn", "huey", "aiosmtpd")
-    with smtp_server() as sink:
+    with serving(SmtpSink(port=free_port())) as sink:
         with temporary_folder("bench-form-") as folder:
             ratio = form_latency(folder, sink, args)
         verdict = "met" if ratio <= P95_GOAL else "NOT met"

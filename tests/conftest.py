@@ -4,7 +4,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 
@@ -12,18 +11,13 @@ from openpositions.extensions import db
 from tests.support.app import make_app
 from tests.support.net import free_port
 from tests.support.services import postgres_database
-from tests.support.smtp import RELAY_MESSAGE_SIZE_LIMIT, SmtpSink
+from tests.support.smtp import SmtpSink, serving
 
 
 @pytest.fixture(scope="session")
 def smtp_server() -> Iterator[SmtpSink]:
-    sink = SmtpSink(port=free_port())
-    controller = Controller(
-        sink, hostname="127.0.0.1", port=sink.port, data_size_limit=RELAY_MESSAGE_SIZE_LIMIT
-    )
-    controller.start()
-    yield sink
-    controller.stop()
+    with serving(SmtpSink(port=free_port())) as sink:
+        yield sink
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -16,7 +15,7 @@ from openpositions.enquiries.queue import queue_lost_enquiries
 from tests.support.app import an_enquiry, make_app, stored_enquiries
 from tests.support.forms import PDF_BYTES, post_enquiry
 from tests.support.net import free_port
-from tests.support.smtp import SmtpSink, decoded_header
+from tests.support.smtp import SmtpSink, decoded_header, serving
 from tests.support.waiting import wait_until
 
 SENDER = "RSiM open positions <positions@rsim.example.org>"
@@ -131,7 +130,6 @@ def test_mail_server_down_then_up_the_enquiry_arrives_by_retry(
     app = make_app(tmp_path, port, ENQUIRY_RETRY_DELAY=1, ENQUIRY_ACKNOWLEDGE=False)
     queue = app.extensions["openpositions.queue"]
     queue.start_in_process(workers=1)
-    controller = None
     try:
         client = app.test_client()
         confirmation = client.get(submit(client))
@@ -142,16 +140,12 @@ def test_mail_server_down_then_up_the_enquiry_arrives_by_retry(
         assert enquiry.status == "pending"
         assert "Connection refused" in (enquiry.last_error or "")
 
-        late_sink = SmtpSink(port=port)
-        controller = Controller(late_sink, hostname="127.0.0.1", port=port)
-        controller.start()
-        (mail,) = late_sink.wait_for(1, timeout=30)
-        assert mail.message["Message-ID"] == f"<{enquiry.reference}.enquiry@rsim.example.org>"
-        wait_until(lambda: status_of(app) == "sent")
+        with serving(SmtpSink(port=port)) as late_sink:
+            (mail,) = late_sink.wait_for(1, timeout=30)
+            assert mail.message["Message-ID"] == f"<{enquiry.reference}.enquiry@rsim.example.org>"
+            wait_until(lambda: status_of(app) == "sent")
     finally:
         queue.stop_in_process()
-        if controller:
-            controller.stop()
     assert stored_enquiries(app)[0].attempts >= 2
 
 

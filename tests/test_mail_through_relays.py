@@ -10,7 +10,6 @@ from html import unescape
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
 from flask import Flask
 from flask.testing import FlaskClient
 from hypothesis import HealthCheck, example, given, settings
@@ -26,7 +25,13 @@ from tests.support.app import an_enquiry, app_config, make_app, stored_enquiries
 from tests.support.forms import post_enquiry
 from tests.support.net import free_port
 from tests.support.pdfs import pdf_of_size
-from tests.support.smtp import RELAY_MESSAGE_SIZE_LIMIT, Received, SmtpSink, decoded_header
+from tests.support.smtp import (
+    RELAY_MESSAGE_SIZE_LIMIT,
+    Received,
+    SmtpSink,
+    decoded_header,
+    serving,
+)
 from tests.support.waiting import wait_until
 
 PROFESSOR = "professor@rsim.example.org"
@@ -282,11 +287,8 @@ def test_a_cv_just_over_the_limit_is_refused_with_the_size_named(
 @pytest.fixture
 def small_relay() -> Iterator[SmtpSink]:
     """A relay that announces a SIZE smaller than the site was told."""
-    sink = SmtpSink(port=free_port())
-    controller = Controller(sink, hostname="127.0.0.1", port=sink.port, data_size_limit=300_000)
-    controller.start()
-    yield sink
-    controller.stop()
+    with serving(SmtpSink(port=free_port()), data_size_limit=300_000) as sink:
+        yield sink
 
 
 def test_a_mail_over_the_size_the_relay_announces_fails_at_once_and_the_operator_is_told(

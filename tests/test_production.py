@@ -14,7 +14,6 @@ from typing import Any
 
 import psycopg
 import pytest
-from aiosmtpd.controller import Controller
 
 from tests.support.forms import REFERENCE, post_enquiry_over_http
 from tests.support.net import free_port, http_request
@@ -28,7 +27,7 @@ from tests.support.processes import (
     upgrade_database,
 )
 from tests.support.services import postgres_database, redis_prefix
-from tests.support.smtp import Received, SmtpSink
+from tests.support.smtp import Received, SmtpSink, serving
 from tests.support.waiting import wait_until
 
 PROFESSOR = "professor@rsim.example.org"
@@ -167,14 +166,11 @@ class AnswerHoldingSink(SmtpSink):
 
 @pytest.fixture
 def answer_holding_smtp() -> Iterator[AnswerHoldingSink]:
-    sink = AnswerHoldingSink(port=free_port())
-    controller = Controller(sink, hostname="127.0.0.1", port=sink.port)
-    controller.start()
-    try:
-        yield sink
-    finally:
-        sink.holding = False
-        controller.stop()
+    with serving(AnswerHoldingSink(port=free_port())) as sink:
+        try:
+            yield sink
+        finally:
+            sink.holding = False  # Let the last answer go, so that the server can stop.
 
 
 def postgres_connection(database_url: str) -> psycopg.Connection:

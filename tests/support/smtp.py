@@ -2,6 +2,8 @@
 
 import asyncio
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.header import decode_header, make_header
@@ -9,6 +11,7 @@ from email.message import EmailMessage
 from typing import Any
 
 import pytest
+from aiosmtpd.controller import Controller
 
 
 @dataclass
@@ -94,3 +97,17 @@ class SmtpSink:
 def decoded_header(value: str) -> str:
     """A header (RFC 2047 encoded words and all) as a mail client shows it."""
     return str(make_header(decode_header(value)))
+
+
+@contextmanager
+def serving(sink: SmtpSink, data_size_limit: int = RELAY_MESSAGE_SIZE_LIMIT) -> Iterator[SmtpSink]:
+    """`sink` answering as a real SMTP server (aiosmtpd) on 127.0.0.1:sink.port, until the block
+    ends; by default with Postfix's message size limit."""
+    controller = Controller(
+        sink, hostname="127.0.0.1", port=sink.port, data_size_limit=data_size_limit
+    )
+    controller.start()
+    try:
+        yield sink
+    finally:
+        controller.stop()
