@@ -27,7 +27,7 @@ from harness import percentile, print_machine, temporary_folder
 
 from tests.support.forms import post_enquiry_over_http
 from tests.support.net import free_port
-from tests.support.processes import ProcessGroup, environment, upgrade_database
+from tests.support.processes import ProcessGroup, environment, site_files, upgrade_database
 from tests.support.smtp import SmtpSink, serving
 
 PROFESSOR = "professor@example.org"
@@ -38,9 +38,7 @@ P95_GOAL = 1.2
 def site_settings(folder: Path, smtp_port: int, **more: object) -> dict[str, object]:
     return {
         "SECRET_KEY": "bench-enquiry",
-        "INSTANCE_PATH": str(folder / "instance"),
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'site.sqlite3'}",
-        "QUEUE_URL": f"sqlite:///{folder / 'queue.sqlite3'}",
+        **site_files(folder),
         "MAIL_SERVER": "127.0.0.1",
         "MAIL_PORT": smtp_port,
         "MAIL_DEFAULT_SENDER": "Bench <bench@example.org>",

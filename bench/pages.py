@@ -29,7 +29,7 @@ from pathlib import Path
 from harness import PROJECT_DIR, print_machine, temporary_folder
 
 from tests.support.nginx import Nginx, nginx_folder
-from tests.support.processes import ProcessGroup, environment, upgrade_database
+from tests.support.processes import ProcessGroup, environment, site_files, upgrade_database
 from tests.support.visitor import Answer, Visitor
 
 PAGE = "/openpositions"
@@ -99,9 +99,7 @@ def compare(
 def site_settings(folder: Path, behind_nginx: bool) -> dict[str, object]:
     return {
         "SECRET_KEY": "bench-pages",
-        "INSTANCE_PATH": str(folder / "instance"),
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'site.sqlite3'}",
-        "QUEUE_URL": f"sqlite:///{folder / 'queue.sqlite3'}",
+        **site_files(folder),
         # One public address: the same bytes whichever way the page is asked for.
         "SITE_URL": "https://www.example.org",
         "TRUSTED_PROXIES": int(behind_nginx),

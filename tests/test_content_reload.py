@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 from openpositions.content import ContentStore
 from tests.support.app import make_app
 from tests.support.content import SEED_FILE, copy_content, replace_in, write_position
-from tests.support.processes import ProcessGroup, environment, upgrade_database
+from tests.support.processes import ProcessGroup, environment, site_files, upgrade_database
 from tests.support.smtp import SmtpSink
 from tests.support.waiting import wait_until
 
@@ -136,9 +136,7 @@ def gunicorn(tmp_path: Path, smtp: SmtpSink, content: Path) -> Iterator[str]:
     """gunicorn with two workers on the content copy, in production mode; its base URL."""
     settings = {
         "SECRET_KEY": "reload-test",
-        "INSTANCE_PATH": str(tmp_path / "instance"),
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'site.sqlite3'}",
-        "QUEUE_URL": f"sqlite:///{tmp_path / 'queue.sqlite3'}",
+        **site_files(tmp_path),
         "QUEUE_IN_PROCESS": False,
         "MAIL_PORT": smtp.port,
         "CONTENT_DIR": str(content),

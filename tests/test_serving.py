@@ -1,6 +1,5 @@
 """The site as it is served: gunicorn with the in-process queue, and a separate queue worker."""
 
-import os
 import signal
 import subprocess
 from collections.abc import Iterator
@@ -12,33 +11,26 @@ from huey import SqliteHuey
 from tests.support.forms import post_enquiry_over_http
 from tests.support.net import free_port
 from tests.support.paths import PROJECT_DIR
-from tests.support.processes import BIN, answers
+from tests.support.processes import BIN, answers, environment, site_files, upgrade_database
 from tests.support.smtp import SmtpSink
 from tests.support.waiting import wait_until
 
 
-def site_env(tmp_path: Path, smtp_port: int, **settings: str) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(
+def site_env(tmp_path: Path, smtp_port: int, **settings: object) -> dict[str, str]:
+    """The environment of a site whose files are in tmp_path, its database upgraded; `settings`
+    are the site's (given without FLASK_)."""
+    env = environment(
         {
-            "FLASK_SECRET_KEY": "serving-test",
-            "FLASK_INSTANCE_PATH": str(tmp_path / "instance"),
-            "FLASK_SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'site.sqlite3'}",
-            "FLASK_QUEUE_URL": f"sqlite:///{tmp_path / 'queue.sqlite3'}",
-            "FLASK_MAIL_PORT": str(smtp_port),
-            "FLASK_ENQUIRY_RECIPIENT": "professor@rsim.example.org",
-            "FLASK_ENQUIRY_MIN_SECONDS": "0",
-            "FLASK_WTF_CSRF_ENABLED": "false",
+            "SECRET_KEY": "serving-test",
+            **site_files(tmp_path),
+            "MAIL_PORT": smtp_port,
+            "ENQUIRY_RECIPIENT": "professor@rsim.example.org",
+            "ENQUIRY_MIN_SECONDS": 0,
+            "WTF_CSRF_ENABLED": False,
             **settings,
         }
     )
-    subprocess.run(
-        [BIN / "flask", "--app", "app", "db", "upgrade"],
-        cwd=PROJECT_DIR,
-        env=env,
-        check=True,
-        capture_output=True,
-    )
+    upgrade_database(env)
     return env
 
 
@@ -104,7 +96,7 @@ def test_sigterm_still_stops_gunicorn_with_the_queue_running_inside(
 def test_a_separate_queue_worker_delivers_and_stops_on_sigterm(
     tmp_path: Path, smtp: SmtpSink
 ) -> None:
-    env = site_env(tmp_path, smtp.port, FLASK_QUEUE_IN_PROCESS="false")
+    env = site_env(tmp_path, smtp.port, QUEUE_IN_PROCESS=False)
     port = free_port()
     web = subprocess.Popen(
         gunicorn_command(port),
@@ -140,7 +132,11 @@ def test_the_production_config_logs_requests_but_not_health_checks(
     tmp_path: Path, smtp: SmtpSink
 ) -> None:
     port = free_port()
-    env = site_env(tmp_path, smtp.port, GUNICORN_BIND=f"127.0.0.1:{port}", WEB_CONCURRENCY="1")
+    env = {
+        **site_env(tmp_path, smtp.port),
+        "GUNICORN_BIND": f"127.0.0.1:{port}",
+        "WEB_CONCURRENCY": "1",
+    }
     access_log = tmp_path / "access.log"
     with access_log.open("wb") as log:
         server = subprocess.Popen(

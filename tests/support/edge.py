@@ -9,7 +9,13 @@ from urllib.parse import urlsplit
 
 from tests.support.content import copy_content
 from tests.support.nginx import Nginx, nginx_binary, nginx_folder
-from tests.support.processes import Process, ProcessGroup, environment, upgrade_database
+from tests.support.processes import (
+    Process,
+    ProcessGroup,
+    environment,
+    site_files,
+    upgrade_database,
+)
 from tests.support.visitor import Visitor
 
 PROFESSOR = "professor@rsim.example.org"
@@ -39,9 +45,7 @@ class Edge:
 def site_settings(folder: Path, smtp_port: int, content_dir: Path) -> dict[str, object]:
     return {
         "SECRET_KEY": "nginx-edge-test",
-        "INSTANCE_PATH": str(folder / "instance"),
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'site.sqlite3'}",
-        "QUEUE_URL": f"sqlite:///{folder / 'queue.sqlite3'}",
+        **site_files(folder),
         "CONTENT_DIR": str(content_dir),
         "MAIL_SERVER": "127.0.0.1",
         "MAIL_PORT": smtp_port,

@@ -23,6 +23,15 @@ BIN = Path(sys.executable).parent
 LOG_TAIL_CHARS = 3000
 
 
+def site_files(folder: Path) -> dict[str, str]:
+    """Settings that keep a served site's files in `folder`: instance, database and queue."""
+    return {
+        "INSTANCE_PATH": str(folder / "instance"),
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'site.sqlite3'}",
+        "QUEUE_URL": f"sqlite:///{folder / 'queue.sqlite3'}",
+    }
+
+
 def environment(settings: Mapping[str, object]) -> dict[str, str]:
     """The environment that gives a `flask` or `gunicorn` process these settings."""
     env = dict(os.environ)
