@@ -315,7 +315,8 @@ def test_a_withdrawal_while_the_professors_mail_is_being_sent_is_not_undone(
     with app.app_context():
         enquiry = db.session.scalars(sa.select(Enquiry)).one()
         path = f"/enquiry/yours/{private_token(enquiry)}"
-    wait_until(lambda: only_enquiry(app).claimed_until is not None)
+    # The relay has the professor's mail and is yet to answer: it is being sent.
+    wait_until(smtp.taking_data.is_set)
     assert client.post(f"{path}/withdraw").status_code == 303
 
     wait_until(lambda: "was withdrawn while being sent" in caplog.text)

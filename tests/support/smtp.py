@@ -55,6 +55,8 @@ class SmtpSink:
     refused_recipients: dict[str, str] = field(default_factory=dict)
     drop_after_data: bool = False
     arrived: threading.Condition = field(default_factory=threading.Condition)
+    # Set once a message's DATA has come in, before the answer (and any delay) goes back.
+    taking_data: threading.Event = field(default_factory=threading.Event)
 
     async def handle_RCPT(  # noqa: N802
         self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
@@ -65,6 +67,7 @@ class SmtpSink:
         return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        self.taking_data.set()
         if self.delay:
             await asyncio.sleep(self.delay)
         if self.reply.startswith("250"):
@@ -88,6 +91,7 @@ class SmtpSink:
     def reset(self) -> None:
         with self.arrived:
             self.received.clear()
+        self.taking_data.clear()
         self.reply = "250 OK"
         self.delay = 0.0
         self.refused_recipients = {}
