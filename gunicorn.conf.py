@@ -66,9 +66,10 @@ def worker_exit(server, worker):
     # is cut off and sent again later. The app is the one this worker loaded (none if it failed
     # to boot, or in the master): importing app.py here could create a second one.
     try:
+        from openpositions.queue import queue_of
+
         app = getattr(worker, "wsgi", None)
-        queue = getattr(app, "extensions", {}).get("openpositions.queue")
-        if queue is not None:
-            queue.stop_in_process()
+        if app is not None:
+            queue_of(app).stop_in_process()
     except Exception:  # Nothing may stop the worker from exiting.
         server.log.warning("Could not stop the delivery queue", exc_info=True)

@@ -29,6 +29,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     register_mail(app)
     register_queue(app)
     register_blueprints(app)
+    register_monitoring(app)
     register_errorhandlers(app)
     register_commands(app)
     return app
@@ -70,8 +71,8 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_mail(app: Flask) -> None:
-    from openpositions.enquiries.addresses import configured_address_problems
     from openpositions.extensions import mail
+    from openpositions.mail.addresses import configured_address_problems
 
     problems = configured_address_problems(app.config)
     if problems:
@@ -80,27 +81,35 @@ def register_mail(app: Flask) -> None:
 
 
 def register_queue(app: Flask) -> None:
-    from openpositions.enquiries import queue
+    from openpositions import queue
+    from openpositions.enquiries.delivery.tasks import DELIVERY_TASKS
+    from openpositions.enquiries.intake.held_cvs import purge_unused_cvs_regularly
+    from openpositions.enquiries.operator.retention import purge_expired_daily
 
-    queue.init_app(app)
+    queue.init_app(app, [*DELIVERY_TASKS, purge_unused_cvs_regularly, purge_expired_daily])
 
 
 def register_blueprints(app: Flask) -> None:
-    from openpositions.enquiries import private_views as private_enquiry
-    from openpositions.enquiries import views as enquiries
-    from openpositions.pages import crawlers
+    from openpositions.enquiries.applicant import views as applicant
+    from openpositions.enquiries.intake import views as intake
+    from openpositions.pages import crawlers, old_language_switch
     from openpositions.pages import views as pages
     from openpositions.positions import views as positions
-    from openpositions.web import health, metrics, old_language_switch
 
     app.register_blueprint(positions.bp)
-    app.register_blueprint(enquiries.bp)
-    app.register_blueprint(private_enquiry.bp)
+    app.register_blueprint(intake.bp)
+    app.register_blueprint(applicant.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(crawlers.bp)
     app.register_blueprint(old_language_switch.bp)
+
+
+def register_monitoring(app: Flask) -> None:
+    from openpositions.enquiries.operator.metrics import EnquiryCollector
+    from openpositions.monitoring import health, metrics
+
     app.register_blueprint(health.bp)
-    app.register_blueprint(metrics.bp)
+    metrics.init_app(app, [EnquiryCollector()])
 
 
 def register_errorhandlers(app: Flask) -> None:
@@ -110,8 +119,9 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    from openpositions.enquiries.cli import enquiries_cli, queue_cli
+    from openpositions.enquiries.operator.cli import enquiries_cli
     from openpositions.positions.cli import positions_cli
+    from openpositions.queue.cli import queue_cli
 
     app.cli.add_command(positions_cli)
     app.cli.add_command(enquiries_cli)

@@ -8,6 +8,7 @@ from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 
 from openpositions.extensions import db
+from openpositions.queue import queue_of
 from tests.support.app import make_app
 from tests.support.net import free_port
 from tests.support.services import postgres_database
@@ -63,7 +64,7 @@ def runner(app: Flask) -> FlaskCliRunner:
 @pytest.fixture
 def consumer(app: Flask) -> Iterator[None]:
     """The real Huey consumer, delivering from background threads as the web process does."""
-    queue = app.extensions["openpositions.queue"]
+    queue = queue_of(app)
     queue.start_in_process(workers=2)
     yield
     queue.stop_in_process()

@@ -18,8 +18,8 @@ from flask.testing import FlaskClient
 from pikepdf import Array, Dictionary, Name, String
 from werkzeug.test import TestResponse
 
-from openpositions.enquiries.cv_check import MAX_ITEMS, CvProblem, cv_problem
-from openpositions.enquiries.cv_field import CV_PROBLEM_MESSAGES
+from openpositions.enquiries.intake.cv_check import MAX_ITEMS, CvProblem, cv_problem
+from openpositions.enquiries.intake.cv_field import CV_PROBLEM_MESSAGES
 from tests.support.app import queued_tasks, stored_enquiries
 from tests.support.forms import PDF_BYTES, VALID_ENQUIRY, multipart
 from tests.support.smtp import SmtpSink

@@ -9,9 +9,10 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from openpositions.enquiries.accept import record_enquiry
-from openpositions.enquiries.delivery import retry_delay
-from openpositions.enquiries.queue import queue_lost_enquiries
+from openpositions.enquiries.delivery.attempts import retry_delay
+from openpositions.enquiries.delivery.tasks import queue_lost_enquiries
+from openpositions.enquiries.intake.accept import record_enquiry
+from openpositions.queue import queue_of
 from tests.support.app import an_enquiry, make_app, stored_enquiries
 from tests.support.forms import PDF_BYTES, post_enquiry
 from tests.support.net import free_port
@@ -101,19 +102,19 @@ def test_the_default_recipient_is_the_contact_person_of_the_site(
     tmp_path: Path, smtp: SmtpSink
 ) -> None:
     app = make_app(tmp_path, smtp.port, ENQUIRY_RECIPIENT="", ENQUIRY_ACKNOWLEDGE=False)
-    app.extensions["openpositions.queue"].start_in_process(workers=1)
+    queue_of(app).start_in_process(workers=1)
     try:
         submit(app.test_client())
         (mail,) = smtp.wait_for(1)
     finally:
-        app.extensions["openpositions.queue"].stop_in_process()
+        queue_of(app).stop_in_process()
     assert mail.rcpt_tos == ["demir@tu-berlin.de"]
     assert mail.message["To"] == "demir@tu-berlin.de"
 
 
 def test_no_receipt_when_acknowledgements_are_off(tmp_path: Path, smtp: SmtpSink) -> None:
     app = make_app(tmp_path, smtp.port, ENQUIRY_ACKNOWLEDGE=False)
-    queue = app.extensions["openpositions.queue"]
+    queue = queue_of(app)
     queue.start_in_process(workers=1)
     try:
         submit(app.test_client())
@@ -128,7 +129,7 @@ def test_mail_server_down_then_up_the_enquiry_arrives_by_retry(
 ) -> None:
     port = free_port()  # Nothing listens here yet: the mail server is down.
     app = make_app(tmp_path, port, ENQUIRY_RETRY_DELAY=1, ENQUIRY_ACKNOWLEDGE=False)
-    queue = app.extensions["openpositions.queue"]
+    queue = queue_of(app)
     queue.start_in_process(workers=1)
     try:
         client = app.test_client()
@@ -153,7 +154,7 @@ def test_refused_for_a_while_then_for_good_fails_visibly_and_resend_delivers(
     tmp_path: Path, smtp: SmtpSink, caplog: pytest.LogCaptureFixture
 ) -> None:
     app = make_app(tmp_path, smtp.port, ENQUIRY_RETRY_DELAY=1, ENQUIRY_ACKNOWLEDGE=False)
-    queue = app.extensions["openpositions.queue"]
+    queue = queue_of(app)
     runner = app.test_cli_runner()
     smtp.reply = "451 4.3.0 Try again later"
     queue.start_in_process(workers=1)

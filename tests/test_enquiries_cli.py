@@ -11,10 +11,11 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskCliRunner
 
-from openpositions.enquiries.accept import record_enquiry
-from openpositions.enquiries.export import EXPORT_COLUMNS
-from openpositions.enquiries.listing import display_width, truncate
-from openpositions.enquiries.models import Enquiry, utcnow
+from openpositions.clock import utcnow
+from openpositions.enquiries.intake.accept import record_enquiry
+from openpositions.enquiries.models import Enquiry
+from openpositions.enquiries.operator.export import EXPORT_COLUMNS
+from openpositions.enquiries.operator.listing import display_width, truncate
 from openpositions.extensions import db
 from tests.support.app import an_enquiry, queued_tasks, stored_enquiries
 from tests.support.forms import PDF_BYTES

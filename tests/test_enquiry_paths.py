@@ -16,8 +16,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from openpositions.enquiries.held_cvs import HeldCv, purge_unused_cvs
-from openpositions.enquiries.spam import FIRST_SHOWN
+from openpositions.enquiries.intake.held_cvs import HeldCv, purge_unused_cvs
+from openpositions.enquiries.intake.spam import FIRST_SHOWN
 from openpositions.extensions import db
 from tests.support.app import make_app, stored_enquiries
 from tests.support.forms import PDF_BYTES, REFERENCE, VALID_ENQUIRY, post_enquiry

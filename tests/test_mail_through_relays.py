@@ -17,9 +17,11 @@ from hypothesis import strategies as st
 from werkzeug.test import TestResponse
 
 from openpositions import create_app
-from openpositions.enquiries.mails import largest_cv, professor_mail
+from openpositions.enquiries.delivery.mails import professor_mail
+from openpositions.enquiries.delivery.tasks import alert_overdue_enquiries
 from openpositions.enquiries.models import FAILED, SENT
-from openpositions.enquiries.queue import alert_overdue_enquiries
+from openpositions.mail.composing import largest_attachment
+from openpositions.queue import queue_of
 from openpositions.settings import SettingError
 from tests.support.app import an_enquiry, app_config, make_app, stored_enquiries
 from tests.support.forms import post_enquiry
@@ -97,7 +99,7 @@ def alerting_app(tmp_path: Path, smtp: SmtpSink) -> Iterator[Flask]:
 
 @pytest.fixture
 def alerting_consumer(alerting_app: Flask) -> Iterator[None]:
-    queue = alerting_app.extensions["openpositions.queue"]
+    queue = queue_of(alerting_app)
     queue.start_in_process(workers=2)
     yield
     queue.stop_in_process()
@@ -237,8 +239,8 @@ def test_a_paragraph_of_non_latin_text_without_a_break_keeps_to_the_line_limit(
 
 
 def test_the_largest_cv_is_what_fits_a_relay_of_postfixs_default_size() -> None:
-    assert 7_300_000 <= largest_cv(RELAY_MESSAGE_SIZE_LIMIT) < 7_500_000
-    assert largest_cv(1_000_000) < largest_cv(RELAY_MESSAGE_SIZE_LIMIT)
+    assert 7_300_000 <= largest_attachment(RELAY_MESSAGE_SIZE_LIMIT) < 7_500_000
+    assert largest_attachment(1_000_000) < largest_attachment(RELAY_MESSAGE_SIZE_LIMIT)
 
 
 def test_the_form_states_the_largest_cv(client: FlaskClient) -> None:
@@ -264,7 +266,7 @@ def test_a_cv_of_six_and_a_half_mb_reaches_the_professor_through_a_postfix_sized
 def test_the_largest_cv_with_the_longest_message_still_fits_the_relay(
     app: Flask, client: FlaskClient, smtp: SmtpSink, consumer: None
 ) -> None:
-    cv = pdf_of_size(largest_cv(RELAY_MESSAGE_SIZE_LIMIT))
+    cv = pdf_of_size(largest_attachment(RELAY_MESSAGE_SIZE_LIMIT))
     # The worst case for the text parts: 5,000 characters that escape and encode the most.
     message = "&<ü遥" * 1250
     response = post_enquiry(client, message=message, cv=(cv, "cv.pdf", "application/pdf"))
@@ -277,7 +279,7 @@ def test_the_largest_cv_with_the_longest_message_still_fits_the_relay(
 def test_a_cv_just_over_the_limit_is_refused_with_the_size_named(
     app: Flask, client: FlaskClient
 ) -> None:
-    cv = pdf_of_size(largest_cv(RELAY_MESSAGE_SIZE_LIMIT) + 1)
+    cv = pdf_of_size(largest_attachment(RELAY_MESSAGE_SIZE_LIMIT) + 1)
     response = post_enquiry(client, cv=(cv, "cv.pdf", "application/pdf"))
     assert response.status_code == 422
     assert "The selected file must be at most 7.3 MB" in page_text(response)
@@ -296,7 +298,7 @@ def test_a_mail_over_the_size_the_relay_announces_fails_at_once_and_the_operator
 ) -> None:
     # The relay for the site is the small one; the operator's mailbox is behind it too.
     app = make_app(tmp_path, small_relay.port, OPERATOR_EMAIL=OPERATOR)
-    queue = app.extensions["openpositions.queue"]
+    queue = queue_of(app)
     queue.start_in_process(workers=1)
     try:
         cv = pdf_of_size(400_000)
@@ -375,7 +377,7 @@ def test_an_enquiry_waiting_longer_than_the_alert_time_is_reported_once(
     with app.app_context():
         assert alert_overdue_enquiries() == 1
         assert alert_overdue_enquiries() == 0, "told once"
-    queue = app.extensions["openpositions.queue"]
+    queue = queue_of(app)
     queue.start_in_process(workers=1)
     try:
         (alert,) = smtp.wait_for(1)

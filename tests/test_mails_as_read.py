@@ -9,6 +9,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from openpositions.queue import queue_of
 from tests.support.app import make_app, stored_enquiries
 from tests.support.clock import berlin, set_clock
 from tests.support.content import copy_content, write_position
@@ -25,7 +26,7 @@ POSITION_URL = f"{SITE}/openpositions/phd-deep-learning-satellite-images"
 @pytest.fixture
 def site_app(tmp_path: Path, smtp: SmtpSink) -> Iterator[Flask]:
     app = make_app(tmp_path, smtp.port, SITE_URL=SITE)
-    queue = app.extensions["openpositions.queue"]
+    queue = queue_of(app)
     queue.start_in_process(workers=2)
     yield app
     queue.stop_in_process()
@@ -162,7 +163,7 @@ def test_the_professors_mail_links_the_position_in_the_professors_language(
     tmp_path: Path, smtp: SmtpSink
 ) -> None:
     app = make_app(tmp_path, smtp.port, SITE_URL=SITE, ENQUIRY_MAIL_LANGUAGE="de")
-    queue = app.extensions["openpositions.queue"]
+    queue = queue_of(app)
     queue.start_in_process(workers=1)
     try:
         # Sent from the English form: the professor reads German all the same.
@@ -190,7 +191,7 @@ def test_the_brief_says_a_position_is_closing_soon(tmp_path: Path, smtp: SmtpSin
     )
     app = make_app(tmp_path, smtp.port, CONTENT_DIR=str(content), SITE_URL=SITE)
     set_clock(app, berlin(2026, 1, 12, 9, 0))
-    queue = app.extensions["openpositions.queue"]
+    queue = queue_of(app)
     queue.start_in_process(workers=1)
     try:
         response = post_enquiry(app.test_client(), position="phd-change-detection")

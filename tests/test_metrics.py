@@ -12,8 +12,9 @@ from flask_migrate import upgrade
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from openpositions import create_app
-from openpositions.enquiries.delivery import attempt_delivery
-from openpositions.enquiries.models import Enquiry, utcnow
+from openpositions.clock import utcnow
+from openpositions.enquiries.delivery.attempts import attempt_delivery
+from openpositions.enquiries.models import Enquiry
 from openpositions.enquiries.totals import TOTALS, RunningTotal
 from openpositions.extensions import db
 from tests.support.app import app_config, make_app, store_as_at_0002, stored_enquiries

@@ -15,10 +15,11 @@ from flask_migrate import downgrade, upgrade
 
 from openpositions import create_app
 from openpositions.enquiries import totals
-from openpositions.enquiries.brief import shown_time
+from openpositions.enquiries.applicant.private_link import private_token
+from openpositions.enquiries.delivery.brief import shown_time
 from openpositions.enquiries.models import Enquiry
-from openpositions.enquiries.private_link import private_token
 from openpositions.extensions import db
+from openpositions.queue import queue_of
 from tests.support.app import (
     an_enquiry,
     app_config,
@@ -287,7 +288,7 @@ def test_withdrawing_before_the_professors_mail_sends_nothing_at_all(
     # One worker takes the queue in order: once a later enquiry's mails are in, the withdrawn
     # one's delivery (and any notice queued before) has run.
     assert post_enquiry(client, email="bob@example.org", message=MESSAGE).status_code == 303
-    queue = app.extensions["openpositions.queue"]
+    queue = queue_of(app)
     queue.start_in_process(workers=1)
     try:
         mails = smtp.wait_for(2)
@@ -390,7 +391,7 @@ def test_the_page_follows_the_enquirys_language_and_its_own_switch(
 
 def test_without_site_url_the_receipt_carries_no_link(tmp_path: Path, smtp: SmtpSink) -> None:
     app = make_app(tmp_path, smtp.port)
-    queue = app.extensions["openpositions.queue"]
+    queue = queue_of(app)
     queue.start_in_process(workers=1)
     try:
         assert post_enquiry(app.test_client()).status_code == 303

@@ -36,7 +36,7 @@ PROFESSOR = "professor@rsim.example.org"
 # with the deployment's own environment (so the same configuration as the site and worker).
 SWEEP_SCRIPT = """
 from app import app
-from openpositions.enquiries.queue import queue_lost_enquiries
+from openpositions.enquiries.delivery.tasks import queue_lost_enquiries
 with app.app_context():
     print(queue_lost_enquiries())
 """

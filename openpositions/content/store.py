@@ -10,7 +10,7 @@ from pathlib import Path
 from flask import Flask, current_app
 from flask_babel import get_locale
 
-from openpositions.content.clock import Clock, local_date, system_clock
+from openpositions.clock import Clock, local_date, system_clock
 from openpositions.content.loader import content_fingerprint, load_content
 from openpositions.content.models import Content
 from openpositions.content.problems import ContentError

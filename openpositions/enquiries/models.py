@@ -2,36 +2,19 @@
 
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any, cast
-from zoneinfo import ZoneInfo
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from flask import current_app
 from sqlalchemy.orm import Mapped, deferred, mapped_column
 
+from openpositions.clock import utcnow
 from openpositions.enquiries import totals
-from openpositions.extensions import Base, db
+from openpositions.extensions import Model, db, rows_affected
 
 PENDING = "pending"
 SENT = "sent"
 FAILED = "failed"
 STATUSES = (PENDING, SENT, FAILED)
-
-if TYPE_CHECKING:
-    # Flask-SQLAlchemy builds db.Model from Base at run time; to the type checker it is Base.
-    Model = Base
-else:
-    Model = db.Model
-
-
-def rows_affected(result: sa.Result[Any]) -> int:
-    """How many rows an UPDATE or DELETE changed (its result is a CursorResult, typed Result)."""
-    return int(cast("sa.CursorResult[Any]", result).rowcount or 0)
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def new_private_link_secret() -> str:
@@ -47,15 +30,6 @@ class Removed:
     # Whether the professor's mail had gone, or might be going right then: a send whose claim
     # still holds may have reached the relay already.
     professor_may_have_it: bool
-
-
-def in_group_timezone(stored: datetime) -> datetime:
-    """A stored time (naive UTC, as every time here is) as the group's clock showed it.
-
-    The result carries its zone (the setting TIMEZONE), so that formatting it can show the
-    offset or the abbreviation, which changes with summer time.
-    """
-    return stored.replace(tzinfo=UTC).astimezone(ZoneInfo(current_app.config["TIMEZONE"]))
 
 
 class Enquiry(Model):

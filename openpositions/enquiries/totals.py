@@ -6,21 +6,15 @@ can neither miss a change that was committed nor count one that was rolled back.
 """
 
 import logging
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Mapped, mapped_column
 
-from openpositions.extensions import Base, db
+from openpositions.extensions import Model, db
 
 log = logging.getLogger(__name__)
-
-if TYPE_CHECKING:
-    # As in models.py: Flask-SQLAlchemy builds db.Model from Base at run time.
-    Model = Base
-else:
-    Model = db.Model
 
 # The names of the totals; the migration that creates the table starts each of them.
 ACCEPTED = "accepted"

@@ -2,8 +2,8 @@
 
 from typing import Any
 
+from openpositions.clock import end_of_day
 from openpositions.content import Position, Site
-from openpositions.content.clock import end_of_day
 from openpositions.web.urls import absolute_url
 
 

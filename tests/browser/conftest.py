@@ -10,6 +10,7 @@ import pytest
 from flask import Flask
 from werkzeug.serving import make_server
 
+from openpositions.queue import queue_of
 from tests.support.app import make_app
 from tests.support.smtp import SmtpSink
 
@@ -45,7 +46,7 @@ def browser() -> Iterator[Any]:
 def site_app(tmp_path: Path, smtp: SmtpSink) -> Iterator[Flask]:
     """The site as served: form tokens on, the queue consumer running, mail to a real server."""
     app = make_app(tmp_path, smtp.port, WTF_CSRF_ENABLED=True, TESTING=False)
-    queue = app.extensions["openpositions.queue"]
+    queue = queue_of(app)
     queue.start_in_process(workers=1)
     yield app
     queue.stop_in_process()

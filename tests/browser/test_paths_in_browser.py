@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from openpositions.enquiries.spam import FIRST_SHOWN
+from openpositions.enquiries.intake.spam import FIRST_SHOWN
+from openpositions.queue import queue_of
 from tests.support.app import make_app, stored_enquiries
 from tests.support.forms import PDF_BYTES, REFERENCE
 from tests.support.pdfs import pdf_of_size
@@ -25,7 +26,7 @@ def site_app(tmp_path: Path, smtp: SmtpSink) -> Iterator[Flask]:
     """The site as served, with its time trap on: a form sent within 3 s of first seeing it
     comes back to be checked."""
     app = make_app(tmp_path, smtp.port, WTF_CSRF_ENABLED=True, TESTING=False, ENQUIRY_MIN_SECONDS=3)
-    queue = app.extensions["openpositions.queue"]
+    queue = queue_of(app)
     queue.start_in_process(workers=1)
     yield app
     queue.stop_in_process()

@@ -8,8 +8,10 @@ from flask import Flask
 from flask_migrate import upgrade
 
 from openpositions import create_app
-from openpositions.enquiries.models import Enquiry, utcnow
+from openpositions.clock import utcnow
+from openpositions.enquiries.models import Enquiry
 from openpositions.extensions import db
+from openpositions.queue import queue_of
 from tests.support.paths import PROJECT_DIR
 
 # The enquiry table's columns that revision 0002 requires, for tests that store rows there and
@@ -102,4 +104,4 @@ def stored_enquiries(app: Flask) -> list[Enquiry]:
 
 def queued_tasks(app: Flask) -> int:
     """How many tasks wait in the app's queue."""
-    return app.extensions["openpositions.queue"].huey.pending_count()
+    return queue_of(app).pending_count()

@@ -16,12 +16,12 @@ from wtforms.validators import DataRequired, InputRequired, Length, ValidationEr
 
 from openpositions.content import Content
 from openpositions.content.topics import enquiry_topics
-from openpositions.enquiries.addresses import travels_as_one_address
-from openpositions.enquiries.cv_field import uploaded_cv
-from openpositions.enquiries.held_cvs import Cv, held_cv, hold_cv, release_cv
+from openpositions.enquiries.intake.cv_field import uploaded_cv
+from openpositions.enquiries.intake.held_cvs import Cv, held_cv, hold_cv, release_cv
+from openpositions.enquiries.intake.names import normalised_name, reads_as_address, spans_lines
+from openpositions.enquiries.intake.spam import HONEYPOT_FIELD
 from openpositions.enquiries.models import Enquiry
-from openpositions.enquiries.names import normalised_name, reads_as_address, spans_lines
-from openpositions.enquiries.spam import HONEYPOT_FIELD
+from openpositions.mail.addresses import travels_as_one_address
 
 
 def strip(value: Any) -> Any:

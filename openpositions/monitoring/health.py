@@ -6,8 +6,8 @@ import sqlalchemy as sa
 from flask import Blueprint, jsonify
 from werkzeug.wrappers import Response
 
-from openpositions.enquiries.queue import delivery_queue
 from openpositions.extensions import db
+from openpositions.queue import current_queue
 from openpositions.web.security import talisman
 
 log = logging.getLogger(__name__)
@@ -33,7 +33,7 @@ def ready() -> tuple[Response, int]:
         db.session.rollback()
         problems["database"] = f"unreachable ({type(error).__name__})"
     try:
-        delivery_queue().huey.pending_count()
+        current_queue().pending_count()
     except Exception as error:
         problems["queue"] = f"unreachable ({type(error).__name__})"
     if problems:

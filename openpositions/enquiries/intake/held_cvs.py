@@ -10,8 +10,9 @@ from flask import current_app
 from itsdangerous import BadSignature, TimestampSigner
 from sqlalchemy.orm import Mapped, mapped_column
 
-from openpositions.enquiries.models import Model, rows_affected, utcnow
-from openpositions.extensions import db
+from openpositions.clock import utcnow
+from openpositions.extensions import Model, db, rows_affected
+from openpositions.queue import crontab, periodic_task
 
 # Long enough to fix a form, come back from lunch and send it; the sweep deletes older ones.
 HOLD_FOR = timedelta(hours=2)
@@ -75,3 +76,8 @@ def purge_unused_cvs() -> int:
     result = db.session.execute(sa.delete(HeldCv).where(HeldCv.created_at < utcnow() - HOLD_FOR))
     db.session.commit()
     return rows_affected(result)
+
+
+@periodic_task(crontab(minute="*/10"), name="purge_unused_cvs")
+def purge_unused_cvs_regularly() -> None:
+    purge_unused_cvs()

@@ -10,9 +10,10 @@ from datetime import timedelta
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
+from openpositions.clock import utcnow
 from openpositions.enquiries import totals
-from openpositions.enquiries.models import Enquiry, utcnow
-from openpositions.enquiries.queue import delivery_queue
+from openpositions.enquiries.delivery.tasks import queue_delivery
+from openpositions.enquiries.models import Enquiry
 from openpositions.extensions import db
 
 log = logging.getLogger(__name__)
@@ -59,7 +60,7 @@ def accept_enquiry(enquiry: Enquiry, form_stamp: str | None = None) -> Accepted:
         log.exception("Enquiry could not be stored")
         raise EnquiryNotStored() from error
     log.info("Enquiry %s received", enquiry.reference)
-    delivery_queue().enqueue(enquiry)
+    queue_delivery(enquiry)
     return Accepted(enquiry, is_new=True)
 
 

@@ -6,8 +6,10 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask import current_app
 
-from openpositions.enquiries.models import Enquiry, rows_affected, utcnow
-from openpositions.extensions import db
+from openpositions.clock import utcnow
+from openpositions.enquiries.models import Enquiry
+from openpositions.extensions import db, rows_affected
+from openpositions.queue import crontab, periodic_task
 
 log = logging.getLogger(__name__)
 
@@ -22,3 +24,8 @@ def purge_expired(days: int | None = None) -> int:
     count = rows_affected(result)
     log.info("Purged %d enquiries received before %s", count, cutoff.date().isoformat())
     return count
+
+
+@periodic_task(crontab(minute="23", hour="3"), name="purge_expired_enquiries")
+def purge_expired_daily() -> None:
+    purge_expired()

@@ -2,8 +2,8 @@
 
 import logging
 
+from openpositions.enquiries.delivery.tasks import queue_withdrawal_notice
 from openpositions.enquiries.models import Enquiry
-from openpositions.enquiries.queue import delivery_queue
 from openpositions.extensions import db
 
 log = logging.getLogger(__name__)
@@ -24,5 +24,5 @@ def withdraw(enquiry: Enquiry) -> bool:
         return False
     log.info("Enquiry %s withdrawn by the applicant and deleted", removed.reference)
     if removed.professor_may_have_it:
-        delivery_queue().queue_withdrawal_notice(removed.reference)
+        queue_withdrawal_notice(removed.reference)
     return True

@@ -4,7 +4,8 @@ import base64
 from datetime import datetime
 from typing import Any
 
-from openpositions.enquiries.models import Enquiry, in_group_timezone
+from openpositions.clock import in_group_timezone
+from openpositions.enquiries.models import Enquiry
 
 
 def stored_time(stored: datetime | None) -> str | None:

@@ -1,8 +1,10 @@
-"""The one clock the site reads "today" from, and what a day means in the group's time zone."""
+"""The site's clock: the moment now, "today", and what a day means in the group's time zone."""
 
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
+
+from flask import current_app
 
 # A callable returning the current moment as an aware datetime. The store holds one, so that
 # tests can set the time of day without patching anything global.
@@ -11,6 +13,20 @@ Clock = Callable[[], datetime]
 
 def system_clock() -> datetime:
     return datetime.now(UTC)
+
+
+def utcnow() -> datetime:
+    """Now as the database keeps times: naive UTC (SQLite keeps no zone)."""
+    return system_clock().replace(tzinfo=None)
+
+
+def in_group_timezone(stored: datetime) -> datetime:
+    """A stored time (naive UTC, as every time here is) as the group's clock showed it.
+
+    The result carries its zone (the setting TIMEZONE), so that formatting it can show the
+    offset or the abbreviation, which changes with summer time.
+    """
+    return stored.replace(tzinfo=UTC).astimezone(ZoneInfo(current_app.config["TIMEZONE"]))
 
 
 def local_date(moment: datetime, timezone: str) -> date:

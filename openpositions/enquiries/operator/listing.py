@@ -4,7 +4,8 @@ import unicodedata
 from collections.abc import Sequence
 from datetime import datetime
 
-from openpositions.enquiries.models import SENT, Enquiry, in_group_timezone
+from openpositions.clock import in_group_timezone
+from openpositions.enquiries.models import SENT, Enquiry
 
 HEADER = ("reference", "received", "status", "attempts", "position", "applicant")
 # Widest a column may grow, in terminal cells; longer values end in an ellipsis. The applicant,

@@ -24,11 +24,11 @@ from werkzeug.wrappers import Response
 
 from openpositions.content import Position, current_content, current_day
 from openpositions.content.topics import topic_title
-from openpositions.enquiries.accept import EnquiryNotStored, accept_enquiry, new_reference
-from openpositions.enquiries.cv_field import cv_size_limit, megabytes
-from openpositions.enquiries.forms import EnquiryForm
-from openpositions.enquiries.held_cvs import release_cv
-from openpositions.enquiries.spam import new_stamp, read_stamp, time_trap_on
+from openpositions.enquiries.intake.accept import EnquiryNotStored, accept_enquiry, new_reference
+from openpositions.enquiries.intake.cv_field import cv_size_limit, megabytes
+from openpositions.enquiries.intake.forms import EnquiryForm
+from openpositions.enquiries.intake.held_cvs import release_cv
+from openpositions.enquiries.intake.spam import new_stamp, read_stamp, time_trap_on
 from openpositions.enquiries.totals import count_spam
 from openpositions.extensions import limiter
 from openpositions.i18n import route_in_each_language

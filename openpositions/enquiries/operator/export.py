@@ -6,7 +6,8 @@ from typing import IO, Any
 
 import defusedcsv.csv as defusedcsv
 
-from openpositions.enquiries.models import Enquiry, in_group_timezone
+from openpositions.clock import in_group_timezone
+from openpositions.enquiries.models import Enquiry
 
 EXPORT_COLUMNS = (
     "reference", "created_at", "status", "attempts", "name", "email", "position_slug",

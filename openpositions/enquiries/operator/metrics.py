@@ -18,8 +18,9 @@ from prometheus_client.metrics_core import (
     SummaryMetricFamily,
 )
 
+from openpositions.clock import utcnow
 from openpositions.enquiries import totals
-from openpositions.enquiries.models import PENDING, Enquiry, utcnow
+from openpositions.enquiries.models import PENDING, Enquiry
 from openpositions.extensions import db
 
 PREFIX = "openpositions"

@@ -1,27 +1,24 @@
-"""`flask enquiries ...` and `flask queue worker`: the operator's view of the inbox."""
+"""`flask enquiries ...`: the operator's view of the inbox."""
 
 import io
-import logging
 from datetime import datetime
 from pathlib import Path
 
 import click
 import sqlalchemy as sa
-from flask import current_app
 from flask.cli import AppGroup
 
-from openpositions.enquiries.accept import find_enquiry
-from openpositions.enquiries.export import DELIMITERS, ENCODING, EXPORT_COLUMNS, write_csv
-from openpositions.enquiries.listing import format_time, table_lines
+from openpositions.enquiries.delivery.tasks import requeue
+from openpositions.enquiries.intake.accept import find_enquiry
 from openpositions.enquiries.models import FAILED, STATUSES, Enquiry
-from openpositions.enquiries.queue import delivery_queue, requeue
-from openpositions.enquiries.retention import purge_expired
+from openpositions.enquiries.operator.export import DELIMITERS, ENCODING, EXPORT_COLUMNS, write_csv
+from openpositions.enquiries.operator.listing import format_time, table_lines
+from openpositions.enquiries.operator.retention import purge_expired
 from openpositions.extensions import db
 
 enquiries_cli = AppGroup(
     "enquiries", help="List, show, resend, export and purge enquiries; take out a CV."
 )
-queue_cli = AppGroup("queue", help="Run the delivery queue.")
 
 
 @enquiries_cli.command("list")
@@ -144,23 +141,6 @@ def cv(reference: str, output: Path | None, force: bool) -> None:
 def purge(days: int | None) -> None:
     """Delete enquiries and CVs older than the retention period."""
     click.echo(f"Deleted {purge_expired(days)} enquiries.")
-
-
-@queue_cli.command("worker")
-@click.option("--workers", type=int, help="Delivery threads (default: QUEUE_WORKERS).")
-def worker(workers: int | None) -> None:
-    """Deliver enquiries in this process (set FLASK_QUEUE_IN_PROCESS=false on the web side).
-
-    SIGTERM lets a mail being sent finish (MAIL_TIMEOUT at most), then stops.
-    """
-    logging.getLogger("huey").setLevel(logging.INFO)
-    consumer = delivery_queue().huey.create_consumer(
-        workers=workers or current_app.config["QUEUE_WORKERS"],
-        worker_type="thread",
-        graceful_signal="TERM",
-        shutdown_timeout=current_app.config["MAIL_TIMEOUT"] + 5,
-    )
-    consumer.run()
 
 
 def _existing(reference: str) -> Enquiry:

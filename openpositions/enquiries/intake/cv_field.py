@@ -10,14 +10,14 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.utils import secure_filename
 from wtforms.validators import StopValidation, ValidationError
 
-from openpositions.enquiries.cv_check import CvProblem, cv_problem
-from openpositions.enquiries.held_cvs import Cv
-from openpositions.enquiries.mails import largest_cv
+from openpositions.enquiries.intake.cv_check import CvProblem, cv_problem
+from openpositions.enquiries.intake.held_cvs import Cv
+from openpositions.mail.composing import largest_attachment
 
 
 def cv_size_limit() -> int:
     """The largest CV in bytes: what still fits, as a whole mail, through the relay."""
-    return largest_cv(current_app.config["MAIL_MAX_MESSAGE_SIZE"])
+    return largest_attachment(current_app.config["MAIL_MAX_MESSAGE_SIZE"])
 
 
 def megabytes(size: int) -> str:

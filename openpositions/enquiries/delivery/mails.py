@@ -1,45 +1,21 @@
-"""The mails an enquiry makes: to the professor, the applicant's receipt, the operator's alerts.
-
-Composed with Python's modern email API: every address an Address, every header encoded by the
-policy, so that names in any script arrive as typed and bodies keep to SMTP's line limit.
-"""
+"""The mails an enquiry makes: to the professor, the applicant's receipt, the operator's alerts."""
 
 import re
 import unicodedata
-from datetime import UTC, datetime
-from email import policy
 from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import format_datetime
 
 from flask import current_app, render_template
 from flask_babel import force_locale, gettext
 
 from openpositions.content import current_content
 from openpositions.content.topics import topic_title
-from openpositions.enquiries.addresses import parse_address
-from openpositions.enquiries.brief import file_size, professor_brief, shown_time
-from openpositions.enquiries.headers import set_address_header, set_text_header
+from openpositions.enquiries.applicant.private_link import private_link_url
+from openpositions.enquiries.delivery.brief import file_size, professor_brief, shown_time
 from openpositions.enquiries.models import Enquiry
-from openpositions.enquiries.private_link import private_link_url
+from openpositions.mail.addresses import parse_address
+from openpositions.mail.composing import compose, display_name, site_sender
 from openpositions.web.urls import absolute_url
-
-# SMTP's CRLF line ends; 7bit, so that any byte beyond ASCII travels quoted-printable or base64
-# and no line comes near the 998-byte limit, whatever the relay offers.
-# Headers written ready-folded (see headers.py) are kept as they are, never folded again.
-MAIL_POLICY = policy.SMTP.clone(cte_type="7bit", refold_source="none")
-
-# What the two text parts, the headers and the MIME structure may take at most, beside the CV:
-# a 5,000-character message in both parts, escaped and encoded, stays well below it.
-MESSAGE_ALLOWANCE = 128 * 1024
-# base64 writes 57 bytes as a line of 76 characters and CRLF.
-BASE64_LINE_INPUT, BASE64_LINE_OUTPUT = 57, 78
-
-
-def largest_cv(max_message_size: int) -> int:
-    """The largest CV (bytes) whose mail still fits a relay that takes `max_message_size`."""
-    lines = max(0, max_message_size - MESSAGE_ALLOWANCE) // BASE64_LINE_OUTPUT
-    return lines * BASE64_LINE_INPUT
 
 
 def professor_address() -> Address:
@@ -47,26 +23,6 @@ def professor_address() -> Address:
     return parse_address(
         current_app.config["ENQUIRY_RECIPIENT"] or current_content().site.contact.email
     )
-
-
-def site_sender() -> Address:
-    return parse_address(current_app.config["MAIL_DEFAULT_SENDER"])
-
-
-# Address punctuation, and the = and ? of RFC 2047 encoded words ("=?utf-8?q?...?=").
-# Parentheses stay: names carry them ("渡辺 美咲子 (わたなべ みさこ)"), and in a quoted display
-# name they are text, not a comment.
-NOT_IN_HEADER_NAMES = re.compile(r'[<>@,;:"\\\[\]=?]+')
-
-
-def display_name(name: str) -> str:
-    """The applicant's name for Subject and Reply-To, with nothing a mail client would decode.
-
-    Headers are encoded, so no name can add one; but a client shows the decoded text, where
-    "Ada <someone@else.org>" would pass for another address and an encoded word typed as a
-    name would turn into whatever it encodes.
-    """
-    return " ".join(NOT_IN_HEADER_NAMES.sub(" ", name).split())
 
 
 def message_id(enquiry: Enquiry, kind: str) -> str:
@@ -84,30 +40,6 @@ def cv_attachment_name(enquiry: Enquiry) -> str:
     ascii_name = unicodedata.normalize("NFKD", enquiry.name).encode("ascii", "ignore").decode()
     slug = re.sub(r"[^A-Za-z0-9]+", "-", ascii_name).strip("-").lower()[:40]
     return f"cv-{slug}-{enquiry.reference}.pdf" if slug else f"cv-{enquiry.reference}.pdf"
-
-
-def compose(
-    *,
-    subject: str,
-    to: Address,
-    text: str,
-    html: str | None,
-    message_id: str,
-    reply_to: Address | None = None,
-) -> EmailMessage:
-    """A mail from the site's own address: headers, a text part, and an HTML alternative."""
-    message = EmailMessage(policy=MAIL_POLICY)
-    set_text_header(message, "Subject", subject)
-    set_address_header(message, "From", site_sender())
-    set_address_header(message, "To", to)
-    if reply_to is not None:
-        set_address_header(message, "Reply-To", reply_to)
-    message["Date"] = format_datetime(datetime.now(UTC))
-    message["Message-ID"] = message_id
-    message.set_content(text)
-    if html is not None:
-        message.add_alternative(html, subtype="html")
-    return message
 
 
 def professor_mail(enquiry: Enquiry) -> EmailMessage:

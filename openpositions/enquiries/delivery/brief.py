@@ -7,9 +7,10 @@ import sqlalchemy as sa
 from babel import Locale
 from flask_babel import format_date, gettext, ngettext
 
+from openpositions.clock import in_group_timezone
 from openpositions.content import Content, Position, current_day
 from openpositions.content.topics import topic_title
-from openpositions.enquiries.models import Enquiry, in_group_timezone
+from openpositions.enquiries.models import Enquiry
 from openpositions.extensions import db
 from openpositions.web.urls import absolute_url
 

@@ -12,15 +12,15 @@ from flask import current_app
 from sqlalchemy.orm.exc import ObjectDeletedError, StaleDataError
 
 from openpositions.enquiries import totals
-from openpositions.enquiries.mails import (
+from openpositions.enquiries.delivery.mails import (
     acknowledgement_mail,
     operator_alert_mail,
     professor_mail,
     withdrawal_notice_mail,
 )
 from openpositions.enquiries.models import Enquiry
-from openpositions.enquiries.transport import MessageTooLarge, send_message
-from openpositions.extensions import db, mail
+from openpositions.extensions import db
+from openpositions.mail.transport import MessageTooLarge, send_message
 
 log = logging.getLogger(__name__)
 
@@ -129,7 +129,7 @@ def send_pending_mails(enquiry: Enquiry) -> None:
 
 def _send(message: EmailMessage) -> None:
     try:
-        send_message(mail, message)
+        send_message(message)
     except MessageTooLarge as error:
         raise PermanentFailure() from error
     except smtplib.SMTPRecipientsRefused as error:
@@ -195,7 +195,7 @@ def send_operator_alert(enquiry_id: int, kind: str) -> None:
     enquiry = db.session.get(Enquiry, enquiry_id)
     if enquiry is None or not current_app.config["OPERATOR_EMAIL"]:
         return  # Purged meanwhile, or no operator to tell: the log has it.
-    send_message(mail, operator_alert_mail(enquiry, kind))
+    send_message(operator_alert_mail(enquiry, kind))
     log.info("Operator told that enquiry %s is %s", enquiry.reference, kind)
 
 

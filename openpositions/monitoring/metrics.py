@@ -1,4 +1,4 @@
-"""/metrics: the enquiry figures in Prometheus' text format, for the operator's monitoring.
+"""/metrics: the features' figures in Prometheus' text format, for the operator's monitoring.
 
 Answered to clients on this machine (the loopback address, after ProxyFix has put the real
 client's address there), or, with METRICS_TOKEN set, only to a request bearing that token.
@@ -9,14 +9,14 @@ are not public, and a refusal of another kind would tell a scanner that there is
 import hmac
 import ipaddress
 import logging
+from collections.abc import Iterable
 
 from flask import Blueprint, Flask, abort, current_app, request
-from flask.blueprints import BlueprintSetupState
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from prometheus_client.registry import Collector
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.wrappers import Response
 
-from openpositions.enquiries.metrics import EnquiryCollector
 from openpositions.extensions import db, limiter
 from openpositions.web.security import talisman
 
@@ -25,13 +25,15 @@ bp = Blueprint("metrics", __name__)
 REGISTRY_KEY = "openpositions.metrics"
 
 
-@bp.record_once
-def create_registry(state: BlueprintSetupState) -> None:
+def init_app(app: Flask, collectors: Iterable[Collector]) -> None:
+    """Serve /metrics with what `collectors` read (each feature brings its own)."""
     # The app's own registry, not prometheus_client's global one: that one would also carry
     # this process's own figures (memory, CPU), which differ for each worker that answers.
     registry = CollectorRegistry()
-    registry.register(EnquiryCollector())
-    state.app.extensions[REGISTRY_KEY] = registry
+    for collector in collectors:
+        registry.register(collector)
+    app.extensions[REGISTRY_KEY] = registry
+    app.register_blueprint(bp)
 
 
 def metrics_registry(app: Flask) -> CollectorRegistry:

@@ -3,19 +3,28 @@
 import logging
 import smtplib
 from email.message import EmailMessage
+from typing import Any
 
 from flask import current_app
-from flask_mail import Connection, Mail, _Mail
+from flask_mail import Connection
 
 log = logging.getLogger(__name__)
 
 
 class TimeoutConnection(Connection):
-    """Flask-Mail's connection, opened with a socket timeout (Flask-Mail sets none)."""
+    """Flask-Mail's connection, opened with a socket timeout (MAIL_TIMEOUT).
 
-    def __init__(self, settings: _Mail, timeout: float) -> None:
-        # Flask-Mail itself hands its _Mail state to Connection; its hint says Mail.
-        super().__init__(settings)  # type: ignore[arg-type]
+    Flask-Mail opens its SMTP connection with no timeout and has no setting for one, so a relay
+    that stops answering would hold a worker for ever. `configure_host` is the method its
+    Connection opens the connection with; this one does the same, with a timeout. pyproject.toml
+    pins Flask-Mail below 0.11, and tests/test_dependency_pins.py fails if its version or its
+    own `configure_host` changes, so that this copy is looked at again.
+    """
+
+    def __init__(self, state: Any, timeout: float) -> None:
+        # `state` is what Flask-Mail keeps in app.extensions["mail"]: what its own Mail.connect()
+        # hands to Connection.
+        super().__init__(state)
         self.timeout = timeout
 
     def configure_host(self) -> smtplib.SMTP | smtplib.SMTP_SSL:
@@ -30,12 +39,11 @@ class TimeoutConnection(Connection):
         return host
 
 
-class Mailer(Mail):
-    """Flask-Mail whose SMTP connections give up after MAIL_TIMEOUT seconds."""
-
-    def connect(self) -> TimeoutConnection:
-        settings = current_app.extensions["mail"]
-        return TimeoutConnection(settings, timeout=current_app.config["MAIL_TIMEOUT"])
+def connect() -> TimeoutConnection:
+    """A connection to the configured relay, for the current app, that gives up in MAIL_TIMEOUT."""
+    return TimeoutConnection(
+        current_app.extensions["mail"], timeout=current_app.config["MAIL_TIMEOUT"]
+    )
 
 
 class MessageTooLarge(Exception):
@@ -48,7 +56,7 @@ class MessageTooLarge(Exception):
         )
 
 
-def send_message(mailer: Mailer, message: EmailMessage) -> None:
+def send_message(message: EmailMessage) -> None:
     """Send one message; once the relay has answered 250 to its DATA, it counts as sent.
 
     An error after that (at QUIT, or a connection dropped) is logged, not raised: the relay
@@ -59,7 +67,7 @@ def send_message(mailer: Mailer, message: EmailMessage) -> None:
     data = message.as_bytes()  # In the policy it was composed with: CRLF, 7bit.
     taken = False
     try:
-        with mailer.connect() as connection:
+        with connect() as connection:
             host: smtplib.SMTP | None = connection.host
             if host is None:
                 return  # MAIL_SUPPRESS_SEND: nothing leaves the site.

@@ -1,0 +1,142 @@
+"""The enquiry's background tasks: delivering it, telling the operator, finding lost ones."""
+
+import logging
+from collections.abc import Iterable
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+
+from openpositions.clock import utcnow
+from openpositions.enquiries.delivery.attempts import (
+    attempt_delivery,
+    send_operator_alert,
+    send_withdrawal_notice,
+)
+from openpositions.enquiries.models import PENDING, Enquiry
+from openpositions.extensions import db
+from openpositions.queue import RetryTask, crontab, periodic_task, task
+
+log = logging.getLogger(__name__)
+
+
+@task("deliver_enquiry")
+def deliver_enquiry(enquiry_id: int) -> None:
+    outcome = attempt_delivery(enquiry_id)
+    if outcome.failed and current_app.config["OPERATOR_EMAIL"]:
+        alert_operator.enqueue(enquiry_id, "failed")
+    if outcome.retry_in is not None:
+        raise RetryTask(delay=outcome.retry_in)
+
+
+# The operator's mail goes through the same queue: retried while the relay is down.
+@task("alert_operator", retries=10, retry_delay=60)
+def alert_operator(enquiry_id: int, kind: str) -> None:
+    send_operator_alert(enquiry_id, kind)
+
+
+# The enquiry is deleted by then, so the task carries its reference. Retried for about a day
+# while the relay is down, as the enquiry's own delivery is.
+@task("notify_withdrawal", retries=96, retry_delay=900)
+def notify_withdrawal(reference: str) -> None:
+    send_withdrawal_notice(reference)
+
+
+@periodic_task(crontab(minute="*"), name="queue_lost_enquiries")
+def sweep_lost_and_overdue() -> None:
+    queue_lost_enquiries()
+    alert_overdue_enquiries()
+
+
+DELIVERY_TASKS = (deliver_enquiry, alert_operator, notify_withdrawal, sweep_lost_and_overdue)
+
+
+def queue_delivery(enquiry: Enquiry) -> bool:
+    """Queue an enquiry's delivery; False if the queue is unreachable (the sweep retries)."""
+    try:
+        deliver_enquiry.enqueue(enquiry.id)
+    except Exception:  # Any storage failure: the enquiry is stored, the sweep will find it.
+        log.warning(
+            "Enquiry %s stored but not queued; the sweep will queue it",
+            enquiry.reference,
+            exc_info=True,
+        )
+        return False
+    log.info("Enquiry %s queued", enquiry.reference)
+    return True
+
+
+def queue_withdrawal_notice(reference: str) -> bool:
+    """Queue the professor's notice that an enquiry was withdrawn; False if unreachable."""
+    try:
+        notify_withdrawal.enqueue(reference)
+    except Exception:  # Any storage failure: the row is gone, so nothing can retry it.
+        log.error(
+            "Enquiry %s withdrawn, but the professor's notice could not be queued; "
+            "tell them by hand",
+            reference,
+            exc_info=True,
+        )
+        return False
+    log.info("Enquiry %s: notice of its withdrawal queued", reference)
+    return True
+
+
+def lost_enquiries() -> list[Enquiry]:
+    """Pending enquiries whose next try is long overdue: their queued task was lost."""
+    grace = timedelta(seconds=current_app.config["ENQUIRY_SWEEP_GRACE"])
+    query = (
+        sa.select(Enquiry)
+        .where(Enquiry.status == PENDING)
+        .where(Enquiry.next_attempt_at < utcnow() - grace)
+        .order_by(Enquiry.id)
+    )
+    return list(db.session.scalars(query))
+
+
+def requeue(enquiries: Iterable[Enquiry], *, fresh_attempts: bool) -> list[tuple[Enquiry, bool]]:
+    """Make each enquiry due now and queue it; (enquiry, queued) pairs.
+
+    `fresh_attempts` gives it a new round of retries, as an operator's resend does; the sweep
+    keeps the count, so a task that keeps getting lost still gives up in time.
+    """
+    results = []
+    for enquiry in enquiries:
+        if fresh_attempts:
+            enquiry.reset_for_resend()
+        else:
+            enquiry.make_due()
+        db.session.commit()
+        results.append((enquiry, queue_delivery(enquiry)))
+    return results
+
+
+def queue_lost_enquiries() -> int:
+    """Queue again every pending enquiry whose delivery was lost; return how many."""
+    lost = lost_enquiries()
+    for enquiry, queued in requeue(lost, fresh_attempts=False):
+        if queued:
+            log.warning("Enquiry %s had no queued delivery; queued again", enquiry.reference)
+    return len(lost)
+
+
+def alert_overdue_enquiries() -> int:
+    """Tell the operator, once each, of enquiries waiting longer than ENQUIRY_ALERT_AFTER."""
+    config = current_app.config
+    if not config["OPERATOR_EMAIL"]:
+        return 0
+    since = utcnow() - timedelta(seconds=config["ENQUIRY_ALERT_AFTER"])
+    overdue = list(
+        db.session.scalars(
+            sa.select(Enquiry)
+            .where(Enquiry.status == PENDING, Enquiry.overdue_alerted_at.is_(None))
+            .where(Enquiry.created_at < since)
+            .order_by(Enquiry.id)
+        )
+    )
+    for enquiry in overdue:
+        enquiry.mark_overdue_alerted()
+        db.session.commit()
+        log.warning("Enquiry %s waits longer than expected; operator told", enquiry.reference)
+        alert_operator.enqueue(enquiry.id, "overdue")
+    return len(overdue)
