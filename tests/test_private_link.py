@@ -15,9 +15,9 @@ from flask_migrate import downgrade, upgrade
 
 from openpositions import create_app
 from openpositions.enquiries import totals
-from openpositions.enquiries.applicant.private_link import private_token
 from openpositions.enquiries.delivery.brief import shown_time
 from openpositions.enquiries.models import Enquiry
+from openpositions.enquiries.private_link import private_token
 from openpositions.extensions import db
 from openpositions.queue import queue_of
 from tests.support.app import (

@@ -1,1 +1,1 @@
-"""The enquiry feature: the form that replaces the mailto: link, storing, mailing, delivery."""
+"""The enquiry feature: the model and running totals here; each stage in a package of its own."""

@@ -1,1 +1,1 @@
-"""Pages that are neither positions nor the form: the privacy notice and the legal notice."""
+"""Pages that are neither positions nor the form: legal and privacy notices, crawlers, old links."""

@@ -22,10 +22,10 @@ from werkzeug.wrappers import Response
 from openpositions.content import current_content
 from openpositions.content.topics import topic_title
 from openpositions.enquiries.applicant.applicant_copy import applicant_copy
-from openpositions.enquiries.applicant.private_link import NotAPrivateLink, open_private_link
 from openpositions.enquiries.applicant.withdrawal import withdraw
 from openpositions.enquiries.delivery.brief import file_size, shown_time
 from openpositions.enquiries.models import Enquiry
+from openpositions.enquiries.private_link import NotAPrivateLink, open_private_link
 from openpositions.i18n import languages
 from openpositions.web.errors import render_http_error
 

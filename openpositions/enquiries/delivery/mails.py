@@ -10,9 +10,9 @@ from flask_babel import force_locale, gettext
 
 from openpositions.content import current_content
 from openpositions.content.topics import topic_title
-from openpositions.enquiries.applicant.private_link import private_link_url
 from openpositions.enquiries.delivery.brief import file_size, professor_brief, shown_time
 from openpositions.enquiries.models import Enquiry
+from openpositions.enquiries.private_link import private_link_url
 from openpositions.mail.addresses import parse_address
 from openpositions.mail.composing import compose, display_name, site_sender
 from openpositions.web.urls import absolute_url

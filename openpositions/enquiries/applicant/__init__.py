@@ -1,0 +1,1 @@
+"""The applicant's own pages through the private link: see, download, withdraw."""

@@ -1,0 +1,1 @@
+"""Taking in an enquiry: the form and its checks, the CV, spam traps, storing it once."""

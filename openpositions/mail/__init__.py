@@ -1,0 +1,1 @@
+"""Mail for every feature: the relay connection and its timeouts, headers, addresses, composing."""

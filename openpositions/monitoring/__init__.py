@@ -1,0 +1,1 @@
+"""What the operator's monitoring reads: health checks, and /metrics from what features count."""
