@@ -43,20 +43,19 @@ run: $(STAMP) $(CATALOGUES)
 	FLASK_SITE_URL="$${FLASK_SITE_URL:-http://$(HOST):$(PORT)}" \
 	$(BIN)/flask --app app run --host $(HOST) --port $(PORT)
 
-test: $(STAMP) $(CATALOGUES)
-	$(BIN)/ruff check .
-	$(BIN)/ruff format --check .
-	$(BIN)/mypy
+test: lint $(CATALOGUES)
 	$(BIN)/python -m pytest
 
 # Serves the site as in production: gunicorn with gunicorn.conf.py, settings from FLASK_*.
 serve: install
 	$(BIN)/gunicorn -c gunicorn.conf.py app:app
 
+# Style, types, and the layers of the code (pyproject.toml's import-linter contracts).
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 format: $(STAMP)
 	$(BIN)/ruff check --fix .

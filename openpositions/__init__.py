@@ -61,7 +61,8 @@ def register_extensions(app: Flask) -> None:
     from openpositions.extensions import babel, csrf, db, limiter, migrate
     from openpositions.web import templating
 
-    babel.init_app(app, locale_selector=i18n.select_locale)
+    # Times are shown in the group's time zone (formatting.py), whoever reads them.
+    babel.init_app(app, locale_selector=i18n.select_locale, default_timezone=app.config["TIMEZONE"])
     i18n.init_app(app)
     csrf.init_app(app)
     db.init_app(app)
@@ -105,7 +106,7 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_monitoring(app: Flask) -> None:
-    from openpositions.enquiries.operator.metrics import EnquiryCollector
+    from openpositions.enquiries.operator.figures import EnquiryCollector
     from openpositions.monitoring import health, metrics
 
     app.register_blueprint(health.bp)

@@ -147,8 +147,8 @@ def test_the_closed_page_says_when_applications_closed(tmp_path: Path, smtp: Smt
 CLOSING_SOON = [
     pytest.param(berlin(2026, 1, 15, 9), "(today)", "(heute)", id="today"),
     pytest.param(berlin(2026, 1, 14, 18), "(tomorrow)", "(morgen)", id="tomorrow"),
-    pytest.param(berlin(2026, 1, 12), "(in 3 days)", "(noch 3 Tage)", id="in-3-days"),
-    pytest.param(berlin(2026, 1, 8), "(in 7 days)", "(noch 7 Tage)", id="in-7-days"),
+    pytest.param(berlin(2026, 1, 12), "(in 3 days)", "(in 3 Tagen)", id="in-3-days"),
+    pytest.param(berlin(2026, 1, 8), "(in 7 days)", "(in 7 Tagen)", id="in-7-days"),
 ]
 
 

@@ -15,7 +15,7 @@ from openpositions import create_app
 from openpositions.clock import utcnow
 from openpositions.enquiries.delivery.attempts import attempt_delivery
 from openpositions.enquiries.models import Enquiry
-from openpositions.enquiries.totals import TOTALS, RunningTotal
+from openpositions.enquiries.totals import TOTAL_NAMES, RunningTotal
 from openpositions.extensions import db
 from tests.support.app import app_config, make_app, store_as_at_0002, stored_enquiries
 from tests.support.forms import post_enquiry
@@ -162,7 +162,7 @@ def test_the_migration_starts_the_totals_from_the_enquiries_stored(
         stored = dict(db.session.execute(sa.select(RunningTotal.name, RunningTotal.value)).all())
     with app.app_context():
         db.engine.dispose()  # Close its connections before the database is dropped.
-    assert set(stored) == set(TOTALS)
+    assert set(stored) == set(TOTAL_NAMES)
     assert (stored["accepted"], stored["sent"], stored["failed"]) == (3, 1, 1)
     assert stored["delivery_attempts"] == 6
 

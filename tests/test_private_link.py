@@ -15,10 +15,10 @@ from flask_migrate import downgrade, upgrade
 
 from openpositions import create_app
 from openpositions.enquiries import totals
-from openpositions.enquiries.delivery.brief import shown_time
 from openpositions.enquiries.models import Enquiry
 from openpositions.enquiries.private_link import private_token
 from openpositions.extensions import db
+from openpositions.formatting import format_moment
 from openpositions.queue import queue_of
 from tests.support.app import (
     an_enquiry,
@@ -103,12 +103,12 @@ def test_the_receipts_link_shows_everything_stored_in_the_applicants_language(
         "ada@example.org",
         "PhD candidates in Deep Learning for Satellite Image Analysis",
         MESSAGE,
-        "Lebenslauf_Ada.pdf (PDF, 1 KB)",
+        "Lebenslauf_Ada.pdf (PDF, 1 kB)",
     ):
         assert stored in page.text
     with app.app_context():
-        assert f"Received {shown_time(enquiry.created_at)}" in page.text
-        assert f"Prof. Begüm Demir, {shown_time(enquiry.notified_at)}" in page.text  # type: ignore[arg-type]
+        assert f"Received {format_moment(enquiry.created_at)}" in page.text
+        assert f"Prof. Begüm Demir, {format_moment(enquiry.notified_at)}" in page.text  # type: ignore[arg-type]
     assert "Withdraw and delete" in page.text
     assert not page.scripts
 
@@ -180,7 +180,7 @@ def test_withdrawing_deletes_at_once_and_tells_the_professor_without_the_content
     with app.app_context():
         left = db.session.scalar(sa.select(sa.func.count()).select_from(Enquiry))
         assert left == 0, "the row, and the CV in it, are gone"
-        assert totals.current_totals()[totals.WITHDRAWN] == 1
+        assert totals.current_totals()[totals.ENQUIRIES_WITHDRAWN] == 1
     assert (
         parse_metrics(client.get("/metrics").get_data(as_text=True))[
             "openpositions_enquiries_withdrawn_total"
@@ -422,7 +422,7 @@ def test_the_migration_gives_every_stored_enquiry_a_secret_of_its_own(
         db.session.commit()
         upgrade(directory=migrations)
         secrets = db.session.scalars(sa.select(Enquiry.private_link_secret)).all()
-        withdrawn = totals.current_totals()[totals.WITHDRAWN]
+        withdrawn = totals.current_totals()[totals.ENQUIRIES_WITHDRAWN]
         db.session.commit()
         downgrade(directory=migrations, revision="0004")
         db.engine.dispose()

@@ -1,7 +1,7 @@
 """Domain code: the group's identity and its positions, loaded from content files."""
 
+from openpositions.content.entities import Category, Content, Position, Site
 from openpositions.content.loader import load_content
-from openpositions.content.models import Category, Content, Position, Site
 from openpositions.content.problems import ContentError, Problem
 from openpositions.content.store import ContentStore, current_content, current_day
 

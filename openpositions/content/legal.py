@@ -1,8 +1,7 @@
 """The facts of the legal notice and the privacy notice, from site.yaml's `legal_notice:` and
 `privacy:` sections. Any of their texts may be a placeholder (`TODO: ...`) until it is known."""
 
-from openpositions.content.fields import Fields, Invalid
-from openpositions.content.models import (
+from openpositions.content.entities import (
     Address,
     LegalNotice,
     Office,
@@ -10,6 +9,7 @@ from openpositions.content.models import (
     Privacy,
     ResponsiblePerson,
 )
+from openpositions.content.fields import Fields, Invalid
 from openpositions.content.placeholders import placeholder_hint, record_with_placeholders
 
 

@@ -8,8 +8,8 @@ from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
+from openpositions.content.entities import Content, Position, Site
 from openpositions.content.fields import Fields, Findings, Invalid
-from openpositions.content.models import Content, Position, Site
 from openpositions.content.positions import load_position, load_translation
 from openpositions.content.problems import WARNING, ContentError, Problem, in_file_order
 from openpositions.content.reading import read_yaml
@@ -33,7 +33,7 @@ def load_content(
     """
     content_dir = Path(content_dir)
     # Taken before reading: a file edited while it is read then changes the version once more.
-    version = content_fingerprint(content_dir)
+    version = content_version(content_dir)
     languages = tuple(dict.fromkeys(("en", *languages)))
     shown = _display(display_root)
     problems: list[Problem] = []
@@ -163,7 +163,7 @@ def _load_translations(
     return translations
 
 
-def content_fingerprint(content_dir: str | Path) -> str:
+def content_version(content_dir: str | Path) -> str:
     """A short hash that changes when any content file is added, removed or edited.
 
     Cheap enough to take every second: names, sizes and modification times, no file read.

@@ -9,8 +9,8 @@ import dataclasses
 import re
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from openpositions.content.entities import Placeholder
 from openpositions.content.fields import Fields
-from openpositions.content.models import Placeholder
 
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance

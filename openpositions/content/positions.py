@@ -5,9 +5,9 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from openpositions.content.entities import EMPLOYMENT_TYPES, POSITION_STATUSES, Position
 from openpositions.content.fields import NO_TEXTS, Fields, Findings, Invalid
 from openpositions.content.markdown import plain_summary, render_markdown
-from openpositions.content.models import EMPLOYMENT_TYPES, STATUSES, Position
 from openpositions.content.reading import read_front_matter
 from openpositions.content.site import slug_field
 
@@ -25,7 +25,7 @@ FROM_THE_ENGLISH_FILE = {
     key: "is taken from the English file, so it is ignored here; remove it from this file"
     for key in POSITION_FIELDS - TRANSLATABLE_FIELDS
 }
-OPTIONAL_TEXTS = ("start", "duration", "salary_grade", "working_time", "what_to_send", "reference")
+OPTIONAL_TEXTS = ("start", "duration", "salary_grade", "working_time", "what_to_send")
 
 
 def load_position(
@@ -45,7 +45,7 @@ def load_position(
         "slug": check(lambda: slug_field(fields, "slug", default=path.stem), path.stem),
         "title": check(lambda: fields.text("title"), ""),
         "category": check(lambda: _category(fields, categories), ""),
-        "status": check(lambda: fields.choice("status", STATUSES), ""),
+        "status": check(lambda: fields.choice("status", POSITION_STATUSES), ""),
         "date_posted": check(lambda: fields.required_date("date_posted"), None),
         "date_updated": check(lambda: fields.date("date_updated", required=False), None),
         "deadline": check(lambda: _deadline(fields), None),
@@ -57,6 +57,8 @@ def load_position(
     }
     for key in OPTIONAL_TEXTS:
         values[key] = check(partial(fields.text, key, required=False), "")
+    # "reference" in the file, beside posting_url; not to be confused with an enquiry's.
+    values["posting_reference"] = check(partial(fields.text, "reference", required=False), "")
     check(lambda: _dates_in_order(values["date_posted"], values["deadline"]), None)
     body_html = check(lambda: _body_html(body, "describe the position"), "")
     if findings.errors:

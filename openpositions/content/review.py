@@ -7,7 +7,7 @@ from typing import Any
 
 from babel import Locale
 
-from openpositions.content.models import OPEN, Position
+from openpositions.content.entities import OPEN, Position
 from openpositions.content.problems import WARNING, Problem
 
 

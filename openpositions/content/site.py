@@ -4,9 +4,7 @@ import re
 from functools import partial
 from typing import Any
 
-from openpositions.content.fields import Fields, Invalid
-from openpositions.content.legal import load_legal_notice, load_privacy
-from openpositions.content.models import (
+from openpositions.content.entities import (
     Address,
     Category,
     Contact,
@@ -16,6 +14,8 @@ from openpositions.content.models import (
     Placeholder,
     Site,
 )
+from openpositions.content.fields import Fields, Invalid
+from openpositions.content.legal import load_legal_notice, load_privacy
 
 SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 

@@ -11,8 +11,8 @@ from flask import Flask, current_app
 from flask_babel import get_locale
 
 from openpositions.clock import Clock, local_date, system_clock
-from openpositions.content.loader import content_fingerprint, load_content
-from openpositions.content.models import Content
+from openpositions.content.entities import Content
+from openpositions.content.loader import content_version, load_content
 from openpositions.content.problems import ContentError
 
 log = logging.getLogger(__name__)
@@ -46,7 +46,7 @@ class ContentStore:
         # When to look at the files again; apart from the clock, so that tests may set it too.
         self.seconds = seconds
         self._checking = threading.Lock()
-        self._seen = content_fingerprint(self.content_dir)
+        self._seen = content_version(self.content_dir)
         self.content = self.load()
         # When the files were last looked at, in seconds().
         self.checked_at = self.seconds()
@@ -85,7 +85,7 @@ class ContentStore:
             return
         try:
             self.checked_at = now
-            fingerprint = content_fingerprint(self.content_dir)
+            fingerprint = content_version(self.content_dir)
             if fingerprint != self._seen:
                 # Noted before loading: a broken edit is reported once, not on every check.
                 self._seen = fingerprint

@@ -12,10 +12,10 @@ GENERAL = "general"
 
 def enquiry_topics(content: Content, today: date) -> list[tuple[str, str]]:
     """The positions open today, then the fellowship and general routes: (value, title) pairs."""
-    return [*((p.slug, p.title) for p in content.open_positions(today)), *other_routes()]
+    return [*((p.slug, p.title) for p in content.open_positions(today)), *other_topics()]
 
 
-def other_routes() -> list[tuple[str, str]]:
+def other_topics() -> list[tuple[str, str]]:
     """The topics that are not a position, open whatever the date."""
     return [
         (FELLOWSHIP, str(_l("Post-doc with an external fellowship"))),
@@ -28,4 +28,4 @@ def topic_title(content: Content, slug: str, fallback: str) -> str:
     position = content.position(slug)
     if position is not None:
         return position.title
-    return dict(other_routes()).get(slug, fallback)
+    return dict(other_topics()).get(slug, fallback)

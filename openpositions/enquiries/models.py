@@ -14,7 +14,7 @@ from openpositions.extensions import Model, db, rows_affected
 PENDING = "pending"
 SENT = "sent"
 FAILED = "failed"
-STATUSES = (PENDING, SENT, FAILED)
+DELIVERY_STATUSES = (PENDING, SENT, FAILED)
 
 
 def new_private_link_secret() -> str:
@@ -125,7 +125,7 @@ class Enquiry(Model):
             return None
         reference, notified_at, claimed_until = removed
         sending = claimed_until is not None and claimed_until > now
-        totals.add_to_totals({totals.WITHDRAWN: 1})
+        totals.add_to_totals({totals.ENQUIRIES_WITHDRAWN: 1})
         return Removed(reference, professor_may_have_it=notified_at is not None or sending)
 
     def mark_professor_notified(self) -> None:
@@ -148,7 +148,7 @@ class Enquiry(Model):
         self.sent_at = utcnow()
         self.next_attempt_at = None
         self.claimed_until = None
-        totals.add_to_totals({totals.SENT: 1})
+        totals.add_to_totals({totals.ENQUIRIES_SENT: 1})
 
     def schedule_retry(self, error: str, delay: float) -> None:
         self.last_error = error
@@ -160,7 +160,7 @@ class Enquiry(Model):
         self.last_error = error
         self.next_attempt_at = None
         self.claimed_until = None
-        totals.add_to_totals({totals.FAILED: 1})
+        totals.add_to_totals({totals.ENQUIRIES_FAILED: 1})
 
     def make_due(self) -> None:
         """Pending and due now, as when its queued task was lost."""

@@ -17,11 +17,11 @@ from openpositions.extensions import Model, db
 log = logging.getLogger(__name__)
 
 # The names of the totals; the migration that creates the table starts each of them.
-ACCEPTED = "accepted"
-SENT = "sent"
-FAILED = "failed"
+ENQUIRIES_ACCEPTED = "accepted"
+ENQUIRIES_SENT = "sent"
+ENQUIRIES_FAILED = "failed"
 # Withdrawn and deleted by the applicant through their private link (withdrawal.py).
-WITHDRAWN = "withdrawn"
+ENQUIRIES_WITHDRAWN = "withdrawn"
 DELIVERY_ATTEMPTS = "delivery_attempts"
 # The seconds spent sending, and how many sends they add up over: a summary's sum and count.
 SEND_SECONDS = "send_seconds"
@@ -34,9 +34,15 @@ def spam_total(trap: str) -> str:
     return f"spam_{trap}"
 
 
-TOTALS = (ACCEPTED, SENT, FAILED, WITHDRAWN, DELIVERY_ATTEMPTS, SEND_SECONDS, SENDS_TIMED) + tuple(
-    spam_total(trap) for trap in SPAM_TRAPS
-)
+TOTAL_NAMES = (
+    ENQUIRIES_ACCEPTED,
+    ENQUIRIES_SENT,
+    ENQUIRIES_FAILED,
+    ENQUIRIES_WITHDRAWN,
+    DELIVERY_ATTEMPTS,
+    SEND_SECONDS,
+    SENDS_TIMED,
+) + tuple(spam_total(trap) for trap in SPAM_TRAPS)
 
 
 class RunningTotal(Model):
@@ -84,4 +90,4 @@ def count_spam(trap: str) -> None:
 def current_totals() -> dict[str, float]:
     """Every total by name; 0 for one that has not counted anything yet."""
     rows = db.session.execute(sa.select(RunningTotal.name, RunningTotal.value))
-    return {name: 0.0 for name in TOTALS} | {name: value for name, value in rows}
+    return {name: 0.0 for name in TOTAL_NAMES} | {name: value for name, value in rows}

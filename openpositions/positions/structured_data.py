@@ -44,10 +44,10 @@ def job_posting(position: Position, site: Site, timezone: str) -> dict[str, Any]
         posting["validThrough"] = end_of_day(position.deadline, timezone).isoformat()
     if position.employment_type:
         posting["employmentType"] = position.employment_type
-    if position.reference:
+    if position.posting_reference:
         posting["identifier"] = {
             "@type": "PropertyValue",
             "name": group.university,
-            "value": position.reference,
+            "value": position.posting_reference,
         }
     return posting

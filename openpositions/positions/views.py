@@ -5,9 +5,9 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 
 from openpositions.content import current_content, current_day
+from openpositions.content.deadlines import closing_soon_notice
 from openpositions.content.topics import FELLOWSHIP
 from openpositions.i18n import route_in_each_language
-from openpositions.positions.deadlines import closing_soon_notice
 from openpositions.positions.structured_data import job_posting
 from openpositions.web.page_cache import cached_page, public
 

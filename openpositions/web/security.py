@@ -1,23 +1,28 @@
 """Security headers, cookies and the reverse proxy, configured in one place."""
 
-from flask import Flask
+from flask import Flask, g
 from flask_talisman import Talisman
-from werkzeug.datastructures import Headers
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.wrappers import Response
+
+talisman = Talisman()
 
 
-class SiteTalisman(Talisman):
-    """Talisman, except that a Referrer-Policy a view set itself is kept.
+def use_referrer_policy(policy: str) -> None:
+    """Answer this request with `policy` as its Referrer-Policy instead of the site's own.
 
-    Talisman writes its one policy over every response, after the views' own after_request
-    functions have run; the applicant's private pages need a stricter one (same-origin).
+    Talisman sets one policy on every response and has no per-view setting for it; the
+    applicant's private pages need a stricter one (same-origin).
     """
-
-    def _set_referrer_policy_headers(self, headers: Headers) -> None:
-        headers.setdefault("Referrer-Policy", self.referrer_policy)
+    g.referrer_policy = policy
 
 
-talisman = SiteTalisman()
+def apply_view_referrer_policy(response: Response) -> Response:
+    policy = g.get("referrer_policy")
+    if policy:
+        response.headers["Referrer-Policy"] = policy
+    return response
+
 
 # Everything the site loads is its own; nothing inline, nothing framed, no plugins.
 CONTENT_SECURITY_POLICY = {
@@ -70,6 +75,9 @@ def init_app(app: Flask) -> None:
     """Headers on every response; HTTPS and Secure cookies when HTTPS is on."""
     https = bool(app.config["HTTPS"])
     app.config["SESSION_COOKIE_SECURE"] = https
+    # Registered before Talisman's own, so that it runs after it: Flask runs the app's
+    # after_request functions in the reverse order of their registration.
+    app.after_request(apply_view_referrer_policy)
     talisman.init_app(app, **talisman_settings(https))
     proxies = int(app.config["TRUSTED_PROXIES"])
     if proxies:

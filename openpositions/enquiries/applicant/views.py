@@ -23,11 +23,12 @@ from openpositions.content import current_content
 from openpositions.content.topics import topic_title
 from openpositions.enquiries.applicant.applicant_copy import applicant_copy
 from openpositions.enquiries.applicant.withdrawal import withdraw
-from openpositions.enquiries.delivery.brief import file_size, shown_time
 from openpositions.enquiries.models import Enquiry
 from openpositions.enquiries.private_link import NotAPrivateLink, open_private_link
+from openpositions.formatting import format_moment, format_size
 from openpositions.i18n import languages
 from openpositions.web.errors import render_http_error
+from openpositions.web.security import use_referrer_policy
 
 bp = Blueprint("private_enquiry", __name__, url_prefix="/enquiry/yours")
 
@@ -44,8 +45,7 @@ def keep_private(response: Response) -> Response:
     response.cache_control.clear()
     response.cache_control.no_store = True
     response.headers["X-Robots-Tag"] = "noindex, nofollow"
-    # Kept over the site's own policy by security.SiteTalisman.
-    response.headers["Referrer-Policy"] = "same-origin"
+    use_referrer_policy("same-origin")
     return response
 
 
@@ -101,9 +101,9 @@ def show(token: str) -> Page:
             "position_title": topic_title(
                 current_content(), enquiry.position_slug, enquiry.position_title
             ),
-            "received": shown_time(enquiry.created_at),
-            "delivered": shown_time(enquiry.notified_at) if enquiry.notified_at else None,
-            "cv_size": file_size(enquiry.cv_size) if enquiry.cv_size else None,
+            "received": format_moment(enquiry.created_at),
+            "delivered": format_moment(enquiry.notified_at) if enquiry.notified_at else None,
+            "cv_size": format_size(enquiry.cv_size) if enquiry.cv_size else None,
         }
     return render("enquiries/private/show.html", enquiry, token=token, **facts)
 

@@ -10,9 +10,10 @@ from flask_babel import force_locale, gettext
 
 from openpositions.content import current_content
 from openpositions.content.topics import topic_title
-from openpositions.enquiries.delivery.brief import file_size, professor_brief, shown_time
+from openpositions.enquiries.delivery.brief import professor_brief
 from openpositions.enquiries.models import Enquiry
 from openpositions.enquiries.private_link import private_link_url
+from openpositions.formatting import format_moment, format_size
 from openpositions.mail.addresses import parse_address
 from openpositions.mail.composing import compose, display_name, site_sender
 from openpositions.web.urls import absolute_url
@@ -81,8 +82,8 @@ def acknowledgement_mail(enquiry: Enquiry) -> EmailMessage:
             "enquiry": enquiry,
             "site": content.site,
             "position_title": topic_title(content, enquiry.position_slug, enquiry.position_title),
-            "received": shown_time(enquiry.created_at),
-            "cv_size": file_size(enquiry.cv_size) if enquiry.cv_data else None,
+            "received": format_moment(enquiry.created_at),
+            "cv_size": format_size(enquiry.cv_size or 0) if enquiry.cv_data else None,
             "form_url": absolute_url("enquiries.form"),
             "private_url": private_link_url(enquiry),
         }
@@ -121,13 +122,14 @@ def withdrawal_notice_mail(reference: str) -> EmailMessage:
 
 def operator_alert_mail(enquiry: Enquiry, kind: str) -> EmailMessage:
     """Tell the operator an enquiry failed for good or waits too long: never its content."""
-    context = {
-        "enquiry": enquiry,
-        "recipient": professor_address().addr_spec,
-        "kind": kind,
-    }
     # The operator reads the site's logs and commands in English; so is this.
     with force_locale("en"):
+        context = {
+            "enquiry": enquiry,
+            "recipient": professor_address().addr_spec,
+            "kind": kind,
+            "received": format_moment(enquiry.created_at),
+        }
         subject = (
             f"Enquiry {enquiry.reference} could not be delivered"
             if kind == "failed"

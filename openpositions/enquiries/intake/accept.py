@@ -104,7 +104,7 @@ def record_enquiry(enquiry: Enquiry) -> Enquiry:
     enquiry.fingerprint = fingerprint(enquiry)
     enquiry.cv_size = len(enquiry.cv_data) if enquiry.cv_data else None
     db.session.add(enquiry)
-    totals.add_to_totals({totals.ACCEPTED: 1})
+    totals.add_to_totals({totals.ENQUIRIES_ACCEPTED: 1})
     db.session.commit()
     return enquiry
 

@@ -1,28 +1,23 @@
 """The CV on the form: checked as a real PDF that fits the mail, and held while the form is
 shown again, so that fixing another field does not drop it."""
 
-import math
 from typing import Any
 
 from flask import current_app
-from flask_babel import format_decimal, gettext
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from werkzeug.utils import secure_filename
 from wtforms.validators import StopValidation, ValidationError
 
 from openpositions.enquiries.intake.cv_check import CvProblem, cv_problem
 from openpositions.enquiries.intake.held_cvs import Cv
+from openpositions.formatting import format_size
 from openpositions.mail.composing import largest_attachment
 
 
 def cv_size_limit() -> int:
     """The largest CV in bytes: what still fits, as a whole mail, through the relay."""
     return largest_attachment(current_app.config["MAIL_MAX_MESSAGE_SIZE"])
-
-
-def megabytes(size: int) -> str:
-    """A size in MB (millions of bytes), rounded down to one decimal, in the page's language."""
-    return str(format_decimal(math.floor(size / 100_000) / 10, format="#,##0.#"))
 
 
 # What each problem with a CV tells the applicant to do; printing to PDF drops whatever can act.
@@ -74,7 +69,10 @@ def uploaded_cv(form: Any, field: Any) -> None:
         raise ValidationError(_l("The selected file is empty; choose your CV as a PDF"))
     if len(data) > limit:
         raise ValidationError(
-            gettext("The selected file must be at most %(size)s MB", size=megabytes(limit))
+            gettext(
+                "The selected file must be at most %(size)s",
+                size=format_size(limit, rounded_down=True),
+            )
         )
     problem = cv_problem(data)
     if problem is not None:

@@ -17,7 +17,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, ValidationEr
 from openpositions.content import Content
 from openpositions.content.topics import enquiry_topics
 from openpositions.enquiries.intake.cv_field import uploaded_cv
-from openpositions.enquiries.intake.held_cvs import Cv, held_cv, hold_cv, release_cv
+from openpositions.enquiries.intake.held_cvs import Cv, find_held_cv, hold_cv, release_cv
 from openpositions.enquiries.intake.names import normalised_name, reads_as_address, spans_lines
 from openpositions.enquiries.intake.spam import HONEYPOT_FIELD
 from openpositions.enquiries.models import Enquiry
@@ -121,7 +121,7 @@ class EnquiryForm(FlaskForm):
         ],
     )
     cv = FileField(_l("Your CV (optional)"), validators=[uploaded_cv])
-    # The CV chosen before the form was shown again, held on the server under this reference.
+    # The CV chosen before the form was shown again, held on the server under this token.
     held_cv = HiddenField()
     remove_cv = BooleanField(_l("Remove this CV"))
     consent = BooleanField(
@@ -168,7 +168,7 @@ class EnquiryForm(FlaskForm):
             return self.new_cv
         if self.remove_cv.data:
             return None
-        return held_cv(self.held_cv.data)
+        return find_held_cv(self.held_cv.data)
 
     def keep_cv_for_next_time(self) -> None:
         """Before the form is shown again: hold a newly chosen, valid CV (releasing any it
@@ -178,14 +178,14 @@ class EnquiryForm(FlaskForm):
         if self.new_cv is not None:
             release_cv(self.held_cv.data)
             self.held_cv.data = hold_cv(self.new_cv)
-        elif self.remove_cv.data or held_cv(self.held_cv.data) is None:
+        elif self.remove_cv.data or find_held_cv(self.held_cv.data) is None:
             release_cv(self.held_cv.data)
             self.held_cv.data = ""
         self.remove_cv.data = False
 
     def held_cv_name(self) -> str | None:
         """The file name of the CV held for this form, to show as attached."""
-        cv = held_cv(self.held_cv.data)
+        cv = find_held_cv(self.held_cv.data)
         return cv.filename if cv is not None else None
 
     def enquiry(self, language: str) -> Enquiry:

@@ -40,31 +40,31 @@ def _signer() -> TimestampSigner:
 
 
 def hold_cv(cv: Cv) -> str:
-    """Keep a CV for its form; the signed, unguessable reference the form carries."""
+    """Keep a CV for its form; the signed, unguessable token the form carries."""
     held = HeldCv(id=secrets.token_urlsafe(32), filename=cv.filename, data=cv.data)
     db.session.add(held)
     db.session.commit()
     return _signer().sign(held.id).decode("ascii")
 
 
-def held_cv(reference: str | None) -> Cv | None:
-    """The CV a form's reference names, while it is held; None for a bad or stale one."""
-    if not reference:
+def find_held_cv(token: str | None) -> Cv | None:
+    """The CV a form's token names, while it is held; None for a bad or stale one."""
+    if not token:
         return None
     try:
-        held_id = _signer().unsign(reference, max_age=int(HOLD_FOR.total_seconds()))
+        held_id = _signer().unsign(token, max_age=int(HOLD_FOR.total_seconds()))
     except BadSignature:
         return None
     held = db.session.get(HeldCv, held_id.decode("ascii"))
     return Cv(held.filename, held.data) if held is not None else None
 
 
-def release_cv(reference: str | None) -> None:
+def release_cv(token: str | None) -> None:
     """Delete a held CV once its enquiry has it, or the applicant removed it."""
-    if not reference:
+    if not token:
         return
     try:
-        held_id = _signer().unsign(reference).decode("ascii")
+        held_id = _signer().unsign(token).decode("ascii")
     except BadSignature:
         return
     db.session.execute(sa.delete(HeldCv).where(HeldCv.id == held_id))

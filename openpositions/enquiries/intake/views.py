@@ -25,12 +25,13 @@ from werkzeug.wrappers import Response
 from openpositions.content import Position, current_content, current_day
 from openpositions.content.topics import topic_title
 from openpositions.enquiries.intake.accept import EnquiryNotStored, accept_enquiry, new_reference
-from openpositions.enquiries.intake.cv_field import cv_size_limit, megabytes
+from openpositions.enquiries.intake.cv_field import cv_size_limit
 from openpositions.enquiries.intake.forms import EnquiryForm
 from openpositions.enquiries.intake.held_cvs import release_cv
 from openpositions.enquiries.intake.spam import new_stamp, read_stamp, time_trap_on
 from openpositions.enquiries.totals import count_spam
 from openpositions.extensions import limiter
+from openpositions.formatting import format_size
 from openpositions.i18n import route_in_each_language
 from openpositions.web.errors import minutes_until_retry
 
@@ -143,25 +144,25 @@ def render_form(
         notices=notices,
         held_cv_name=form.held_cv_name(),
         not_offered=not_offered,
-        cv_size_limit_mb=megabytes(cv_size_limit()),
+        cv_size_limit=format_size(cv_size_limit(), rounded_down=True),
     )
     return page, status
 
 
-def _receipts() -> URLSafeSerializer:
+def _confirmations() -> URLSafeSerializer:
     return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="enquiry-received")
 
 
 def confirm(reference: str, position_slug: str, cv_filename: str | None) -> Response:
     """Post/Redirect/Get: reloading the confirmation sends nothing again."""
-    token = _receipts().dumps([reference, position_slug, cv_filename])
+    token = _confirmations().dumps([reference, position_slug, cv_filename])
     return redirect(url_for("enquiries.received", token=token), code=303)
 
 
 @route_in_each_language(bp, "/enquiry/received/<token>")
 def received(token: str) -> str:
     try:
-        reference, position_slug, cv_filename = _receipts().loads(token)
+        reference, position_slug, cv_filename = _confirmations().loads(token)
     except (BadSignature, ValueError, TypeError):
         abort(404)
     title = topic_title(current_content(), position_slug, fallback="")
@@ -222,6 +223,6 @@ def too_large_page() -> tuple[str, int]:
     page = render_template(
         "enquiries/too_large.html",
         back=back,
-        cv_size_limit_mb=megabytes(cv_size_limit()),
+        cv_size_limit=format_size(cv_size_limit(), rounded_down=True),
     )
     return page, 413

@@ -10,11 +10,12 @@ from flask.cli import AppGroup
 
 from openpositions.enquiries.delivery.tasks import requeue
 from openpositions.enquiries.intake.accept import find_enquiry
-from openpositions.enquiries.models import FAILED, STATUSES, Enquiry
+from openpositions.enquiries.models import DELIVERY_STATUSES, FAILED, Enquiry
 from openpositions.enquiries.operator.export import DELIMITERS, ENCODING, EXPORT_COLUMNS, write_csv
-from openpositions.enquiries.operator.listing import format_time, table_lines
+from openpositions.enquiries.operator.listing import table_lines
 from openpositions.enquiries.operator.retention import purge_expired
 from openpositions.extensions import db
+from openpositions.formatting import format_moment
 
 enquiries_cli = AppGroup(
     "enquiries", help="List, show, resend, export and purge enquiries; take out a CV."
@@ -22,7 +23,9 @@ enquiries_cli = AppGroup(
 
 
 @enquiries_cli.command("list")
-@click.option("--status", type=click.Choice(STATUSES), help="Only enquiries in this state.")
+@click.option(
+    "--status", type=click.Choice(DELIVERY_STATUSES), help="Only enquiries in this state."
+)
 def list_enquiries(status: str | None) -> None:
     """One line per enquiry, newest first; times in the group's zone (TIMEZONE)."""
     query = sa.select(Enquiry).order_by(Enquiry.created_at.desc())
@@ -159,5 +162,5 @@ def _shown(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, datetime):
-        return format_time(value)
+        return format_moment(value)
     return str(value)

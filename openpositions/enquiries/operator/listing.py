@@ -2,10 +2,9 @@
 
 import unicodedata
 from collections.abc import Sequence
-from datetime import datetime
 
-from openpositions.clock import in_group_timezone
 from openpositions.enquiries.models import SENT, Enquiry
+from openpositions.formatting import format_moment
 
 HEADER = ("reference", "received", "status", "attempts", "position", "applicant")
 # Widest a column may grow, in terminal cells; longer values end in an ellipsis. The applicant,
@@ -14,13 +13,6 @@ MAX_WIDTHS = (16, 24, 8, 8, 32, 60)
 RIGHT_ALIGNED = {"attempts"}
 ELLIPSIS = "…"
 GAP = "  "
-
-
-def format_time(stored: datetime | None) -> str:
-    """A stored time for people: the group's zone, to the minute, e.g. 2026-12-01 10:04 CET."""
-    if stored is None:
-        return ""
-    return in_group_timezone(stored).strftime("%Y-%m-%d %H:%M %Z")
 
 
 def table_lines(enquiries: Sequence[Enquiry]) -> list[str]:
@@ -45,7 +37,7 @@ def table_lines(enquiries: Sequence[Enquiry]) -> list[str]:
 def _row(enquiry: Enquiry) -> tuple[str, ...]:
     return (
         enquiry.reference,
-        format_time(enquiry.created_at),
+        format_moment(enquiry.created_at),
         enquiry.status,
         str(enquiry.attempts),
         enquiry.position_slug,

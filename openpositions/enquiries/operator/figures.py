@@ -59,24 +59,24 @@ class EnquiryCollector:
             "enquiries_accepted",
             "Enquiries accepted and stored. A running total: purging enquiries after the "
             "retention period does not lower it.",
-            count[totals.ACCEPTED],
+            count[totals.ENQUIRIES_ACCEPTED],
         )
         yield counter(
             "enquiries_sent",
             "Enquiries delivered: the relay took the professor's mail. A resent enquiry "
             "counts again.",
-            count[totals.SENT],
+            count[totals.ENQUIRIES_SENT],
         )
         yield counter(
             "enquiries_failed",
             "Enquiries given up on: refused for good by the relay, or still not sent after "
             "ENQUIRY_RETRY_FOR seconds of retrying.",
-            count[totals.FAILED],
+            count[totals.ENQUIRIES_FAILED],
         )
         yield counter(
             "enquiries_withdrawn",
             "Enquiries withdrawn and deleted by the applicant through their private link.",
-            count[totals.WITHDRAWN],
+            count[totals.ENQUIRIES_WITHDRAWN],
         )
         spam = CounterMetricFamily(
             f"{PREFIX}_spam_caught",

@@ -8,7 +8,7 @@ from openpositions.content.problems import Problem
 
 OPEN = "open"
 CLOSED = "closed"
-STATUSES = (OPEN, CLOSED)
+POSITION_STATUSES = (OPEN, CLOSED)
 # A position whose deadline is this many days away or fewer says that it closes soon.
 CLOSING_SOON_DAYS = 7
 
@@ -166,7 +166,8 @@ class Position:
     requirements: tuple[str, ...] = field(default_factory=tuple)
     what_to_send: str = ""
     posting_url: str = ""
-    reference: str = ""
+    # The official posting's reference number (the key `reference` in a position file).
+    posting_reference: str = ""
     # The language its text is in: English where it has no translation to the page's language.
     language: str = "en"
     # The file it was read from, as messages about it name it.
