@@ -3,7 +3,8 @@
 from huey import crontab
 from huey.exceptions import RetryTask
 
-from openpositions.queue.app_queue import TaskQueue, current_queue, init_app, queue_of
+from openpositions.queue.registration import init_app
+from openpositions.queue.task_queue import TaskQueue, current_queue, queue_of
 from openpositions.queue.tasks import Task, periodic_task, task
 
 __all__ = [

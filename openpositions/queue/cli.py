@@ -6,7 +6,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from openpositions.queue.app_queue import current_queue
+from openpositions.queue.task_queue import current_queue
 
 queue_cli = AppGroup("queue", help="Run the task queue.")
 

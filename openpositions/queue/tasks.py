@@ -11,7 +11,7 @@ from typing import Generic, ParamSpec
 
 from huey import crontab
 
-from openpositions.queue.app_queue import current_queue
+from openpositions.queue.task_queue import current_queue
 
 P = ParamSpec("P")
 
