@@ -1,4 +1,5 @@
-# The two commands a newcomer needs: `make run` and `make test`.
+# The two commands a newcomer needs: `make run` and `make test`. `make test-fast` runs the unit and
+# HTTP tests alone, in under two minutes, for a maintainer between edits.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -9,7 +10,7 @@ PORT ?= 5000
 # The compiled translation catalogues, rebuilt whenever a .po file changes.
 CATALOGUES := $(patsubst %.po,%.mo,$(wildcard translations/*/LC_MESSAGES/messages.po))
 
-.PHONY: run test lint format check-content serve clean install translations extract-messages
+.PHONY: run test test-fast lint format check-content serve clean install translations extract-messages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +46,11 @@ run: $(STAMP) $(CATALOGUES)
 
 test: lint $(CATALOGUES)
 	$(BIN)/python -m pytest
+
+# The fast lane, on every core: no test marked with a lane (a browser, nginx, PostgreSQL, Redis
+# or processes of their own; tests/conftest.py marks them, tests/support/lanes.py holds them to it).
+test-fast: $(STAMP) $(CATALOGUES)
+	$(BIN)/python -m pytest -n auto -m "not (browser or nginx or postgresql or redis or processes)"
 
 # Serves the site as in production: gunicorn with gunicorn.conf.py, settings from FLASK_*.
 serve: install

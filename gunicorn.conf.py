@@ -3,8 +3,18 @@
 import multiprocessing
 import os
 import re
+from collections.abc import MutableMapping
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
 
+from gunicorn.arbiter import Arbiter
 from gunicorn.glogging import Logger
+from gunicorn.http import Request
+from gunicorn.http.wsgi import Response
+from gunicorn.workers.base import Worker
+
+if TYPE_CHECKING:
+    from gunicorn.glogging import _AtomsDict  # Only in the type stubs (types-gunicorn).
 
 # Loopback only: nginx in front terminates TLS, buffers slow clients and serves /static/.
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
@@ -30,7 +40,7 @@ control_socket_disable = True
 # X-Forwarded-* are believed by the site's ProxyFix alone (FLASK_TRUSTED_PROXIES), not here too:
 # gunicorn would otherwise trust them from loopback or any Unix-socket peer.
 forwarded_allow_ips = ""
-secure_scheme_headers = {}
+secure_scheme_headers: dict[str, str] = {}
 
 
 HEALTH_CHECKS = frozenset({"/healthz", "/readyz"})
@@ -42,17 +52,31 @@ PRIVATE_KEY = re.compile(r"(/(?:de/)?enquiry/(?:yours|received)/)[^/?\s\"]+")
 class SiteAccessLogger(Logger):
     """Gunicorn's logger, without health checks' lines and without the keys in addresses."""
 
-    def access(self, resp, req, environ, request_time):
+    def access(
+        self,
+        resp: Response,
+        req: Request,
+        environ: MutableMapping[str, Any],
+        request_time: timedelta,
+    ) -> None:
         # Polled every few seconds, they would drown the visitors' requests; a failing /readyz
         # logs its reason through the site's own log.
         if req.method in ("GET", "HEAD") and req.path in HEALTH_CHECKS:
             return
         super().access(resp, req, environ, request_time)
 
-    def atoms(self, resp, req, environ, request_time):
+    def atoms(
+        self,
+        resp: Response,
+        req: Request,
+        environ: MutableMapping[str, Any],
+        request_time: timedelta,
+    ) -> "_AtomsDict":
         # The request line, path and Referer, and any other field that holds an address.
         atoms = super().atoms(resp, req, environ, request_time)
-        return {
+        # The stubs' TypedDict lists the fixed atoms only; gunicorn adds a key for each request
+        # and response header and environ variable, so a dict built from its items is not one.
+        return {  # type: ignore[return-value]
             name: PRIVATE_KEY.sub(r"\1*", value) if isinstance(value, str) else value
             for name, value in atoms.items()
         }
@@ -61,7 +85,7 @@ class SiteAccessLogger(Logger):
 logger_class = SiteAccessLogger
 
 
-def worker_exit(server, worker):
+def worker_exit(server: Arbiter, worker: Worker) -> None:
     # The queue's threads are daemons: stop them here, letting a mail being sent finish, or it
     # is cut off and sent again later. The app is the one this worker loaded (none if it failed
     # to boot, or in the master): importing app.py here could create a second one.
@@ -72,4 +96,5 @@ def worker_exit(server, worker):
         if app is not None:
             queue_of(app).stop_in_process()
     except Exception:  # Nothing may stop the worker from exiting.
-        server.log.warning("Could not stop the delivery queue", exc_info=True)
+        if server.log is not None:  # Set by the arbiter before any worker starts.
+            server.log.warning("Could not stop the delivery queue", exc_info=True)

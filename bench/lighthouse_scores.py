@@ -12,6 +12,7 @@ no points, in full only where performance is below 100). Exits 0 when the report
 import json
 import sys
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 CATEGORIES = [
@@ -25,12 +26,12 @@ SCORED_MODES = {"binary", "numeric", "metricSavings"}
 MAX_ITEMS = 5
 
 
-def score(report: dict, category: str) -> int | None:
+def score(report: dict[str, Any], category: str) -> int | None:
     value = report["categories"].get(category, {}).get("score")
     return None if value is None else round(value * 100)
 
 
-def describe_item(item: dict) -> str:
+def describe_item(item: dict[str, Any]) -> str:
     """One line naming the element or resource a details item is about ("" if it names none)."""
     parts = []
     node = item.get("node") or (item if item.get("type") == "node" else None)
@@ -53,7 +54,7 @@ def describe_item(item: dict) -> str:
     return " | ".join(part for part in parts if part)
 
 
-def failing_audits(report: dict, with_hints: bool) -> list[str]:
+def failing_audits(report: dict[str, Any], with_hints: bool) -> list[str]:
     """Audits below 1 in the four categories, those that count in a score first.
 
     Audits of weight 0 (performance diagnostics: they only explain a slow metric) are listed in
@@ -93,7 +94,7 @@ def failing_audits(report: dict, with_hints: bool) -> list[str]:
 
 
 def main(paths: list[str]) -> int:
-    groups: dict[tuple[str, str], list[dict]] = {}
+    groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for path in paths:
         report = json.loads(Path(path).read_text())
         page = urlsplit(report.get("finalDisplayedUrl") or report["requestedUrl"]).path

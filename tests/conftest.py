@@ -1,4 +1,5 @@
-"""Fixtures: the app on temporary database and queue files, and a real SMTP server."""
+"""Fixtures: the app on temporary database and queue files, and a real SMTP server; and the
+lanes each test is marked with (`make test-fast` runs none of them)."""
 
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,6 +14,57 @@ from tests.support.app import make_app
 from tests.support.net import free_port
 from tests.support.services import postgres_database
 from tests.support.smtp import SmtpSink, serving
+
+# The lanes' guard (tests/support/lanes.py), and pytester for the tests of the lanes.
+pytest_plugins = ["pytester", "tests.support.lanes"]
+
+# What the tests here need beyond Python, by place: a folder, a module, or one test of a module
+# (paths relative to tests/). `make test-fast` runs no test marked with a lane. The guard fails
+# any test that starts or reaches a lane's program or server without the lane's marker, so a
+# test missing here fails (in either lane) rather than slipping into the fast one.
+LANES_BY_PLACE: dict[str, tuple[str, ...]] = {
+    "browser/": ("browser",),
+    "browser/test_through_the_edge.py": ("nginx", "processes"),
+    "test_nginx_edge.py": ("nginx", "processes"),
+    "test_nginx_rules.py": ("nginx",),
+    "test_serving.py": ("processes",),
+    "test_production.py": ("processes", "postgresql", "redis"),
+    "test_metrics_serving.py": ("processes", "postgresql"),
+    "test_content_reload.py::test_a_running_gunicorn_serves_an_edit_without_a_restart": (
+        "processes",
+    ),
+    "test_content.py::test_start_on_good_content_succeeds": ("processes",),
+    "test_content.py::test_start_on_bad_content_prints_one_line_and_no_traceback": ("processes",),
+    "test_content_check.py::test_starting_on_content_with_errors_stops_with_every_line": (
+        "processes",
+    ),
+    "test_content_check.py::test_the_start_succeeds_on_content_with_only_warnings": ("processes",),
+    "test_cv_check.py::test_a_page_printed_to_pdf_by_chromium_passes": ("browser",),
+}
+TESTS_DIR = Path(__file__).parent
+
+
+def lanes_of(item: pytest.Item) -> set[str]:
+    """The lanes of a collected test: by its place, and PostgreSQL for that run of `database`."""
+    path = item.path.relative_to(TESTS_DIR).as_posix()
+    test = f"{path}::{item.name.partition('[')[0]}"
+    lanes = {
+        lane
+        for place, place_lanes in LANES_BY_PLACE.items()
+        if test == place or path == place or (place.endswith("/") and path.startswith(place))
+        for lane in place_lanes
+    }
+    callspec = getattr(item, "callspec", None)
+    if callspec is not None and callspec.params.get("database") == "postgresql":
+        lanes.add("postgresql")
+    return lanes
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.path.is_relative_to(TESTS_DIR):
+            for lane in sorted(lanes_of(item)):
+                item.add_marker(lane)
 
 
 @pytest.fixture(scope="session")

@@ -261,7 +261,9 @@ def test_check_command_names_file_and_field(tmp_path: Path, smtp: SmtpSink) -> N
     assert "Content is valid" not in result.output
 
 
-def run_site(command: list[str], content_dir: Path, instance: Path) -> subprocess.CompletedProcess:
+def run_site(
+    command: list[str], content_dir: Path, instance: Path
+) -> subprocess.CompletedProcess[str]:
     environment = {k: v for k, v in os.environ.items() if not k.startswith("FLASK_")}
     environment.update(FLASK_CONTENT_DIR=str(content_dir), FLASK_INSTANCE_PATH=str(instance))
     return subprocess.run(

@@ -8,7 +8,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from openpositions.content import ContentStore
+from openpositions.content import Content, ContentStore
 from tests.support.app import make_app
 from tests.support.content import SEED_FILE, copy_content, replace_in, write_position
 from tests.support.processes import ProcessGroup, environment, site_files, upgrade_database
@@ -36,10 +36,11 @@ class CountingStore:
         self.loads = 0
         load = store.load
 
-        def counted() -> object:
+        def counted() -> Content:
             self.loads += 1
             return load()
 
+        # Counts the loads of this one store; mypy refuses any assignment to a method.
         store.load = counted  # type: ignore[method-assign]
 
 

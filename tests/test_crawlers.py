@@ -97,7 +97,9 @@ def test_closed_positions_the_feed_and_private_pages_are_not_in_the_sitemap(site
 
 def test_every_page_in_the_sitemap_answers_200_in_its_language(site: Flask) -> None:
     client = site.test_client()
-    for loc in sitemap_entries(client):
+    entries = sitemap_entries(client)
+    assert len(entries) == 2 * len(PUBLIC_PAGES)
+    for loc in entries:
         response = client.get(loc.removeprefix(SITE))
         assert response.status_code == 200, loc
         expected = "de" if "/de/" in loc else "en"

@@ -29,9 +29,21 @@ CHROMIUM = Path("/usr/bin/chromium")
 CV_TEXT = b"BT /F1 24 Tf 72 720 Td (Ada Lovelace) Tj 0 -36 Td /F1 12 Tf (Curriculum vitae) Tj ET"
 
 
-def saved(pdf: pikepdf.Pdf, **options: object) -> bytes:
+def saved(
+    pdf: pikepdf.Pdf,
+    *,
+    object_stream_mode: pikepdf.ObjectStreamMode = pikepdf.ObjectStreamMode.preserve,
+    encryption: pikepdf.Encryption | None = None,
+    compress_streams: bool = True,
+) -> bytes:
+    """The PDF's bytes as pikepdf writes them; the options and defaults are those of Pdf.save."""
     out = io.BytesIO()
-    pdf.save(out, **options)  # type: ignore[arg-type]
+    pdf.save(
+        out,
+        object_stream_mode=object_stream_mode,
+        encryption=encryption,
+        compress_streams=compress_streams,
+    )
     return out.getvalue()
 
 

@@ -16,7 +16,7 @@ from openpositions.queue import queue_of
 from tests.support.app import an_enquiry, make_app, stored_enquiries
 from tests.support.forms import PDF_BYTES, post_enquiry
 from tests.support.net import free_port
-from tests.support.smtp import SmtpSink, decoded_header, serving
+from tests.support.smtp import Received, SmtpSink, body_text, decoded_header, serving
 from tests.support.waiting import wait_until
 
 SENDER = "RSiM open positions <positions@rsim.example.org>"
@@ -31,7 +31,7 @@ def submit(client: FlaskClient, **changes: Any) -> str:
     return response.headers["Location"]
 
 
-def mail_to(mails: list[Any], address: str) -> Any:
+def mail_to(mails: list[Received], address: str) -> Received:
     (found,) = [mail for mail in mails if address in mail.rcpt_tos]
     return found
 
@@ -67,9 +67,9 @@ def test_the_professor_gets_a_mail_to_answer_and_the_applicant_a_receipt(
     assert "PhD candidates in Deep Learning for Satellite Image Analysis" in subject
     assert "Jürgen Ñúñez-Çelik" in subject
     assert mail["Message-ID"] == f"<{enquiry.reference}.enquiry@rsim.example.org>"
-    text = mail.get_body(preferencelist=("plain",)).get_content().replace("\r\n", "\n")
+    text = body_text(mail, "plain").replace("\r\n", "\n")
     assert message in text
-    html = mail.get_body(preferencelist=("html",)).get_content()
+    html = body_text(mail, "html")
     assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; more." in html
     assert "<script>" not in html
     (attachment,) = list(mail.iter_attachments())
@@ -81,11 +81,11 @@ def test_the_professor_gets_a_mail_to_answer_and_the_applicant_a_receipt(
     assert decoded_header(receipt["From"]) == SENDER
     assert receipt["Reply-To"] is None
     assert enquiry.reference in decoded_header(receipt["Subject"])
-    receipt_text = receipt.get_body(preferencelist=("plain",)).get_content()
+    receipt_text = body_text(receipt, "plain")
     assert enquiry.reference in receipt_text
     assert "PhD candidates in Deep Learning for Satellite Image Analysis" in receipt_text
     assert "within two weeks" in receipt_text
-    receipt_html = receipt.get_body(preferencelist=("html",)).get_content()
+    receipt_html = body_text(receipt, "html")
     for applicant_text in ("I would like to apply", "Jürgen"):
         # Nothing the applicant typed goes to the address they gave: no relay for spam.
         receipt_subject = decoded_header(receipt["Subject"])
@@ -153,7 +153,7 @@ def test_mail_server_down_then_up_the_enquiry_arrives_by_retry(
 def test_refused_for_a_while_then_for_good_fails_visibly_and_resend_delivers(
     tmp_path: Path, smtp: SmtpSink, caplog: pytest.LogCaptureFixture
 ) -> None:
-    app = make_app(tmp_path, smtp.port, ENQUIRY_RETRY_DELAY=1, ENQUIRY_ACKNOWLEDGE=False)
+    app = make_app(tmp_path, smtp.port, ENQUIRY_RETRY_DELAY=0.1, ENQUIRY_ACKNOWLEDGE=False)
     queue = queue_of(app)
     runner = app.test_cli_runner()
     smtp.reply = "451 4.3.0 Try again later"

@@ -102,6 +102,7 @@ def test_secret_key_generated_and_kept_in_instance_folder(tmp_path: Path, smtp: 
     first = create_app(config)
     key_file = tmp_path / "instance" / "secret_key"
     assert key_file.exists()
+    assert isinstance(first.secret_key, str)
     assert len(first.secret_key) >= 32
     assert first.secret_key == key_file.read_text().strip()
     assert create_app(config).secret_key == first.secret_key

@@ -9,7 +9,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from openpositions.content import Content
+from openpositions.content import Content, ContentStore
 from tests.support.app import make_app
 from tests.support.content import (
     CLOSED_SLUG,
@@ -43,7 +43,8 @@ def site_client(site: Flask) -> FlaskClient:
 
 
 def loaded_content(app: Flask) -> Content:
-    return app.extensions["openpositions.content"].content
+    store: ContentStore = app.extensions["openpositions.content"]
+    return store.content
 
 
 def atom_feed(client: FlaskClient) -> ET.Element:

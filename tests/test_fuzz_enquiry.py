@@ -81,7 +81,7 @@ def send(client: FlaskClient, token: str, shape: str, payload: Any) -> Any:
     if shape == "raw":
         body, content_type = payload
         return client.post("/enquiry", data=body, content_type=content_type)
-    form = MultiDict()
+    form: MultiDict[str, str | tuple[io.BytesIO, str, str]] = MultiDict()
     for name, value in payload:
         if name == "csrf_token":
             if value == "missing":

@@ -2,7 +2,6 @@
 
 from pathlib import Path
 
-from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.support.app import make_app
@@ -52,10 +51,15 @@ def test_readyz_is_503_when_the_queue_cannot_be_reached(tmp_path: Path, smtp: Sm
     assert response.get_json()["queue"].startswith("unreachable")
 
 
-def test_health_checks_are_not_rate_limited_or_cached(app: Flask) -> None:
+def test_health_checks_are_not_rate_limited_or_cached(tmp_path: Path, smtp: SmtpSink) -> None:
+    # Limits on, and tight (the `app` fixture turns them off): a probe every few seconds
+    # must never be refused, nor answered from a cache.
+    app = make_app(tmp_path, smtp.port, RATELIMIT_ENABLED=True, RATELIMIT_DEFAULT="3 per hour")
     client = app.test_client()
-    codes = {client.get("/healthz").status_code for _ in range(30)}
-    assert codes == {200}
+    answers = [client.get(url) for url in ("/healthz", "/readyz") for _ in range(10)]
+    assert {answer.status_code for answer in answers} == {200}
+    assert {answer.headers["Cache-Control"] for answer in answers} == {"no-store"}
+    assert {client.get("/privacy").status_code for _ in range(5)} == {200, 429}, "limits apply"
 
 
 def test_probes_over_plain_http_are_answered_even_when_https_is_forced(

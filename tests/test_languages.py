@@ -9,6 +9,7 @@ import pytest
 from babel.support import Translations
 from flask import Flask
 from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
 
 from openpositions.content import ContentError, load_content
 from tests.support.app import make_app
@@ -17,7 +18,7 @@ from tests.support.forms import post_enquiry
 from tests.support.html import Page
 from tests.support.languages import hreflang_links
 from tests.support.paths import PROJECT_DIR
-from tests.support.smtp import SmtpSink
+from tests.support.smtp import SmtpSink, body_text
 
 GERMAN = Translations.load(str(PROJECT_DIR / "translations"), ["de"])
 SLUG = "phd-deep-learning-satellite-images"
@@ -30,8 +31,8 @@ def de(message: str) -> str:
     return translated
 
 
-def html_lang(response: object) -> str:
-    match = re.search(r'<html lang="([^"]+)">', response.get_data(as_text=True))  # type: ignore[attr-defined]
+def html_lang(response: TestResponse) -> str:
+    match = re.search(r'<html lang="([^"]+)">', response.get_data(as_text=True))
     assert match
     return match.group(1)
 
@@ -120,9 +121,9 @@ def test_hreflang_links_use_site_url(tmp_path: Path, smtp: SmtpSink) -> None:
 FORM_SWITCH = re.compile(r'<button[^>]*formaction="([^"]*)"[^>]*lang="(\w+)"[^>]*>')
 
 
-def switch_link(response: object, language: str) -> str:
+def switch_link(response: TestResponse, language: str) -> str:
     """Where the switch to `language` leads: a link's href, or the form's button's formaction."""
-    html = response.get_data(as_text=True)  # type: ignore[attr-defined]
+    html = response.get_data(as_text=True)
     links = [
         attributes["href"]
         for attributes, _ in Page(html).anchors
@@ -319,10 +320,10 @@ def test_the_applicant_gets_the_receipt_in_their_language_the_professor_in_engli
     receipt = next(m.message for m in mails if "ada@example.org" in m.rcpt_tos)
     professor = next(m.message for m in mails if "professor@rsim.example.org" in m.rcpt_tos)
     assert str(receipt["Subject"]).startswith(de("We received your enquiry %(reference)s")[:20])
-    receipt_text = receipt.get_body(preferencelist=("plain",)).get_content()
+    receipt_text = body_text(receipt, "plain")
     assert "Promovierende in Deep Learning für die Satellitenbildanalyse" in receipt_text
     assert "innerhalb von zwei Wochen" in receipt_text
-    assert receipt.get_body(preferencelist=("html",)).get_content().count('lang="de"') == 1
+    assert body_text(receipt, "html").count('lang="de"') == 1
     assert str(professor["Subject"]).startswith(
         "Ada Lovelace – PhD candidates in Deep Learning for Satellite Image Analysis (RS-"
     )

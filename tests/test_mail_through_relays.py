@@ -31,6 +31,7 @@ from tests.support.smtp import (
     RELAY_MESSAGE_SIZE_LIMIT,
     Received,
     SmtpSink,
+    body_text,
     decoded_header,
     serving,
 )
@@ -215,9 +216,9 @@ def test_a_long_paragraph_arrives_whole_in_both_parts(
     assert post_enquiry(client, message=message[:5000]).status_code == 303
     mail = professor_mail_of(smtp.wait_for(2))
     assert_within_line_limit(mail)
-    text = mail.message.get_body(preferencelist=("plain",)).get_content().replace("\r\n", "\n")
+    text = body_text(mail.message, "plain").replace("\r\n", "\n")
     assert message in text
-    html = mail.message.get_body(preferencelist=("html",)).get_content().replace("\r\n", "\n")
+    html = body_text(mail.message, "html").replace("\r\n", "\n")
     assert f"<p>{paragraph}</p>" in html
     assert "<p>Kind regards,<br>\nAda</p>" in html
     wait_until(lambda: stored_enquiries(app)[0].status == SENT)
@@ -231,7 +232,7 @@ def test_a_paragraph_of_non_latin_text_without_a_break_keeps_to_the_line_limit(
     assert post_enquiry(client, message=paragraph).status_code == 303
     mail = professor_mail_of(smtp.wait_for(2))
     assert_within_line_limit(mail)
-    text = mail.message.get_body(preferencelist=("plain",)).get_content()
+    text = body_text(mail.message, "plain")
     assert paragraph in text
 
 
@@ -312,7 +313,7 @@ def test_a_mail_over_the_size_the_relay_announces_fails_at_once_and_the_operator
     assert enquiry.attempts == 1, "no retries: it cannot fit"
     assert "the mail server takes at most 300,000" in (enquiry.last_error or "")
     assert alert.rcpt_tos == [OPERATOR]
-    body = alert.message.get_body(preferencelist=("plain",)).get_content()
+    body = body_text(alert.message, "plain")
     assert enquiry.reference in body
     assert "at most 300,000" in body
 
@@ -338,7 +339,7 @@ def test_a_550_for_the_professor_fails_at_once_and_tells_the_operator_without_th
     assert alert.rcpt_tos == [OPERATOR]
     mail = alert.message
     assert enquiry.reference in decoded_header(mail["Subject"])
-    body = mail.get_body(preferencelist=("plain",)).get_content()
+    body = body_text(mail, "plain")
     assert PROFESSOR in body
     assert "550 5.1.1 <professor@rsim.example.org>: User unknown" in body
     assert f"flask --app app enquiries resend {enquiry.reference}" in body
@@ -385,7 +386,7 @@ def test_an_enquiry_waiting_longer_than_the_alert_time_is_reported_once(
     finally:
         queue.stop_in_process()
     assert alert.rcpt_tos == [OPERATOR]
-    body = alert.message.get_body(preferencelist=("plain",)).get_content()
+    body = body_text(alert.message, "plain")
     (enquiry,) = stored_enquiries(app)
     assert enquiry.status == "pending"
     assert f"The enquiry {enquiry.reference} for {PROFESSOR} has waited since" in body

@@ -15,7 +15,7 @@ from tests.support.clock import berlin, set_clock
 from tests.support.content import copy_content, write_position
 from tests.support.forms import post_enquiry
 from tests.support.pdfs import pdf_of_size
-from tests.support.smtp import Received, SmtpSink
+from tests.support.smtp import Received, SmtpSink, body_text
 
 PROFESSOR = "professor@rsim.example.org"
 SITE = "https://positions.rsim.example.org"
@@ -43,13 +43,11 @@ def mail_for(mails: list[Received], address: str) -> Received:
 
 
 def text_of(mail: Received) -> str:
-    body = mail.message.get_body(preferencelist=("plain",))
-    return str(body.get_content()).replace("\r\n", "\n")
+    return body_text(mail.message, "plain").replace("\r\n", "\n")
 
 
 def html_of(mail: Received) -> str:
-    body = mail.message.get_body(preferencelist=("html",))
-    return str(body.get_content()).replace("\r\n", "\n")
+    return body_text(mail.message, "html").replace("\r\n", "\n")
 
 
 def test_the_professor_reads_a_brief_before_the_message(

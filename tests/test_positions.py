@@ -15,6 +15,7 @@ from tests.support.content import (
     SEED_SLUG,
     add_closed_position,
     copy_content,
+    write_position,
 )
 from tests.support.html import Page
 from tests.support.smtp import SmtpSink
@@ -309,12 +310,49 @@ def test_no_inline_style_or_executable_script(
         assert not inline or attributes.get("type") == "application/ld+json", body[:80]
 
 
-@pytest.mark.parametrize(("url", "status"), HTML_PAGES)
-def test_new_tab_links_have_noopener(site_client: FlaskClient, url: str, status: int) -> None:
-    page = get_page(site_client, url, status)
-    for attributes in page.all("a") + page.all("form"):
-        if attributes.get("target") == "_blank":
-            assert "noopener" in attributes.get("rel", "").split(), attributes
+NEW_TAB_SLUG = "phd-with-a-link-to-a-new-tab"
+
+
+def test_no_link_or_form_opens_another_tab(tmp_path: Path, smtp: SmtpSink) -> None:
+    """Every link and form opens in the visitor's own tab, on every page in both languages,
+    even where a position's Markdown asks for another: no target or formtarget anywhere, and no
+    <base> to set one. (A page opened in another tab could reach back through window.opener.)"""
+    content = copy_content(tmp_path)
+    add_closed_position(content)
+    write_position(
+        content,
+        NEW_TAB_SLUG,
+        'Read <a href="https://example.org/phd" target="_blank">more elsewhere</a>.',
+        title="PhD with a link to another tab",
+        category="phd",
+        status="open",
+        date_posted="2026-11-20",
+    )
+    app = make_app(tmp_path, smtp.port, CONTENT_DIR=str(content))
+    client = app.test_client()
+    positions = [SEED_URL, CLOSED_URL, f"/openpositions/{NEW_TAB_SLUG}"]
+    urls = [*every_response_url(app), *positions, *(f"/de{url}" for url in positions)]
+    checked = []
+    links_off_the_site = 0
+    for url in urls:
+        response = client.get(url)
+        if response.mimetype != "text/html":
+            continue
+        page = Page(response.text)
+        opening = [
+            (tag, attributes)
+            for tag, attributes in page.elements
+            if tag == "base" or {"target", "formtarget"} & attributes.keys()
+        ]
+        assert opening == [], url
+        checked.append(url)
+        links_off_the_site += sum(urlsplit(href).netloc != "localhost" for href in page.hrefs())
+    # The pages were there, links to other sites among their links, the position's link kept.
+    assert {"/openpositions", "/de/openpositions", "/enquiry", "/privacy", *positions} <= set(
+        checked
+    )
+    assert links_off_the_site > 0
+    assert "https://example.org/phd" in get_page(client, positions[-1]).hrefs()
 
 
 @pytest.mark.parametrize(("url", "status"), HTML_PAGES)

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from flask import Blueprint, jsonify
 from werkzeug.wrappers import Response
 
-from openpositions.extensions import db
+from openpositions.extensions import db, limiter
 from openpositions.queue import current_queue
 from openpositions.web.security import talisman
 
@@ -14,9 +14,10 @@ log = logging.getLogger(__name__)
 bp = Blueprint("health", __name__)
 
 
-# Probes talk to the server directly, over plain HTTP: no redirect to HTTPS for them.
+# Probes talk to the server directly, over plain HTTP, often: no redirect, no rate limit.
 @bp.get("/healthz")
 @talisman(force_https=False)
+@limiter.exempt
 def alive() -> Response:
     """The process answers."""
     return no_store(jsonify(status="ok"))
@@ -24,6 +25,7 @@ def alive() -> Response:
 
 @bp.get("/readyz")
 @talisman(force_https=False)
+@limiter.exempt
 def ready() -> tuple[Response, int]:
     """The database and the queue can be reached; 503 naming what cannot."""
     problems = {}

@@ -9,7 +9,7 @@ from flask import Flask
 from tests.support.app import stored_enquiries
 from tests.support.forms import PDF_BYTES, REFERENCE
 from tests.support.paths import PROJECT_DIR
-from tests.support.smtp import SmtpSink
+from tests.support.smtp import SmtpSink, body_text
 from tests.support.waiting import wait_until
 
 
@@ -92,6 +92,8 @@ def test_the_whole_enquiry_can_be_sent_with_the_keyboard_alone(
         page.keyboard.press("Tab")
         if page.evaluate("document.activeElement.type") == "submit":
             break
+    else:  # Enter below must press the send button, not whatever else has the focus.
+        raise AssertionError("the send button cannot be reached with Tab")
     with page.expect_navigation():
         page.keyboard.press("Enter")
     assert page.locator("h1").inner_text() == "Enquiry received"
@@ -126,7 +128,7 @@ def test_the_german_flow_from_the_switch_to_the_receipt(
         "reference": reference
     }
     assert str(receipt["Subject"]) == expected_subject
-    receipt_text = receipt.get_body(("plain",)).get_content()
+    receipt_text = body_text(receipt, "plain")
     assert german.gettext("If you did not send this enquiry, you can ignore this mail.") in (
         " ".join(receipt_text.split())
     )

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from flask.sessions import SecureCookieSessionInterface
 
 from openpositions.enquiries.intake.spam import FIRST_SHOWN
 from openpositions.queue import queue_of
@@ -34,7 +35,10 @@ def site_app(tmp_path: Path, smtp: SmtpSink) -> Iterator[Flask]:
 
 def seen_a_minute_ago(page: Any, site: str, app: Flask) -> None:
     """This visitor first saw the form a minute ago (it took them that long to write)."""
-    serializer = app.session_interface.get_signing_serializer(app)  # type: ignore[attr-defined]
+    interface = app.session_interface
+    assert isinstance(interface, SecureCookieSessionInterface)
+    serializer = interface.get_signing_serializer(app)
+    assert serializer is not None
     cookie = serializer.dumps({FIRST_SHOWN: int(time.time()) - 60})
     page.context.add_cookies([{"name": "session", "value": cookie, "url": site}])
 

@@ -16,4 +16,6 @@ processes gunicorn, the worker and other real processes on free ports
 services  PostgreSQL and Redis for the tests that need them
 nginx     the real nginx with the shipped configuration, substituted
 visitor   a visitor with its own cookies, over HTTPS
+lanes     the lanes of the suite (`make test-fast` runs none), and the guard that holds each
+          test to its markers
 """

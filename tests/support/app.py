@@ -1,5 +1,8 @@
 """The app on temporary database and queue files, and reading what it stored and queued."""
 
+import atexit
+import shutil
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -86,11 +89,34 @@ def app_config(tmp_path: Path, smtp_port: int, **overrides: Any) -> dict[str, An
     return config
 
 
+MIGRATIONS = str(PROJECT_DIR / "migrations")
+# A SQLite database the migrations made once in this process, copied for each new one.
+_migrated: list[Path] = []
+
+
+def _migrated_sqlite_file() -> Path:
+    if not _migrated:
+        folder = Path(tempfile.mkdtemp(prefix="openpositions-migrated-"))
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)
+        path = folder / "migrated.sqlite3"
+        app = create_app(app_config(folder, 0, SQLALCHEMY_DATABASE_URI=f"sqlite:///{path}"))
+        with app.app_context():
+            upgrade(directory=MIGRATIONS)
+            db.engine.dispose()
+        _migrated.append(path)
+    return _migrated[0]
+
+
 def make_app(tmp_path: Path, smtp_port: int, **overrides: Any) -> Flask:
-    """The app with `app_config`'s settings, its database tables created."""
+    """The app with `app_config`'s settings, its database tables created: a new SQLite file
+    starts as a copy of one the migrations made (running them again would make the same)."""
     app = create_app(app_config(tmp_path, smtp_port, **overrides))
+    url = sa.make_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    if url.get_backend_name() == "sqlite" and url.database and not Path(url.database).exists():
+        shutil.copyfile(_migrated_sqlite_file(), url.database)
+        return app
     with app.app_context():
-        upgrade(directory=str(PROJECT_DIR / "migrations"))
+        upgrade(directory=MIGRATIONS)
     return app
 
 

@@ -1,16 +1,16 @@
 """What the browser tests do as an applicant would, in Chromium through Playwright."""
 
 from pathlib import Path
-from typing import Any
 
 from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Page
 
 from tests.support.forms import PDF_BYTES
 
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
 
 
-def axe_violations(page: Any) -> list[str]:
+def axe_violations(page: Page) -> list[str]:
     """What axe-core finds against WCAG 2.2 AA and its best practices, one line each."""
     results = Axe().run(page, options={"runOnly": {"type": "tag", "values": WCAG_TAGS}})
     return [
@@ -20,7 +20,7 @@ def axe_violations(page: Any) -> list[str]:
 
 
 def send_enquiry_with_cv(
-    page: Any,
+    page: Page,
     site: str,
     tmp_path: Path,
     language: str = "en",

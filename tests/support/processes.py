@@ -58,7 +58,8 @@ def answers(url: str) -> bool:
     """Whether a GET of the URL answers 200."""
     try:
         with urllib.request.urlopen(url, timeout=2) as response:
-            return response.status == 200
+            status: int = response.status
+            return status == 200
     except OSError:  # Refused, reset, an error status, or timed out while still starting.
         return False
 
