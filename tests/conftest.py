@@ -25,21 +25,25 @@ pytest_plugins = ["pytester", "tests.support.lanes"]
 LANES_BY_PLACE: dict[str, tuple[str, ...]] = {
     "browser/": ("browser",),
     "browser/test_through_the_edge.py": ("nginx", "processes"),
-    "test_nginx_edge.py": ("nginx", "processes"),
-    "test_nginx_rules.py": ("nginx",),
-    "test_serving.py": ("processes",),
-    "test_production.py": ("processes", "postgresql", "redis"),
-    "test_metrics_serving.py": ("processes", "postgresql"),
-    "test_content_reload.py::test_a_running_gunicorn_serves_an_edit_without_a_restart": (
+    "deploy/test_nginx_edge.py": ("nginx", "processes"),
+    "deploy/test_nginx_rules.py": ("nginx",),
+    "deploy/test_serving.py": ("processes",),
+    "deploy/test_production.py": ("processes", "postgresql", "redis"),
+    "deploy/test_metrics_serving.py": ("processes", "postgresql"),
+    "content/test_store.py::test_a_running_gunicorn_serves_an_edit_without_a_restart": (
         "processes",
     ),
-    "test_content.py::test_start_on_good_content_succeeds": ("processes",),
-    "test_content.py::test_start_on_bad_content_prints_one_line_and_no_traceback": ("processes",),
-    "test_content_check.py::test_starting_on_content_with_errors_stops_with_every_line": (
+    "content/test_loader.py::test_start_on_good_content_succeeds": ("processes",),
+    "content/test_loader.py::test_start_on_bad_content_prints_one_line_and_no_traceback": (
         "processes",
     ),
-    "test_content_check.py::test_the_start_succeeds_on_content_with_only_warnings": ("processes",),
-    "test_cv_check.py::test_a_page_printed_to_pdf_by_chromium_passes": ("browser",),
+    "positions/test_cli.py::test_starting_on_content_with_errors_stops_with_every_line": (
+        "processes",
+    ),
+    "positions/test_cli.py::test_the_start_succeeds_on_content_with_only_warnings": ("processes",),
+    "enquiries/intake/test_cv_check.py::test_a_page_printed_to_pdf_by_chromium_passes": (
+        "browser",
+    ),
 }
 TESTS_DIR = Path(__file__).parent
 

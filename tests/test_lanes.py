@@ -67,11 +67,16 @@ def collected(path: str, name: str, database: str | None = None) -> pytest.Item:
             {"browser"},
         ),
         ("browser/test_through_the_edge.py", "test_x", None, {"browser", "nginx", "processes"}),
-        ("test_nginx_rules.py", "test_x[404]", None, {"nginx"}),
-        ("test_content.py", "test_start_on_good_content_succeeds[import-app]", None, {"processes"}),
-        ("test_content.py", "test_shipped_content_is_valid", None, set()),
-        ("test_delivery.py", "test_x[postgresql]", "postgresql", {"postgresql"}),
-        ("test_delivery.py", "test_x[sqlite]", "sqlite", set()),
+        ("deploy/test_nginx_rules.py", "test_x[404]", None, {"nginx"}),
+        (
+            "content/test_loader.py",
+            "test_start_on_good_content_succeeds[import-app]",
+            None,
+            {"processes"},
+        ),
+        ("content/test_loader.py", "test_shipped_content_is_valid", None, set()),
+        ("enquiries/delivery/test_attempts.py", "test_x[postgresql]", "postgresql", {"postgresql"}),
+        ("enquiries/delivery/test_attempts.py", "test_x[sqlite]", "sqlite", set()),
     ],
 )
 def test_a_test_is_in_the_lanes_of_its_place_and_its_database(

@@ -8,11 +8,11 @@ import pytest
 from flask import Flask
 
 from openpositions.content import ContentError, load_content
+from tests.content.test_loader import run_site
 from tests.support.app import make_app
 from tests.support.clock import berlin, set_clock
 from tests.support.content import SEED_FILE, SEED_SLUG, copy_content, replace_in, write_position
 from tests.support.smtp import SmtpSink
-from tests.test_content import run_site
 
 SECOND_FILE = "positions/phd-second.md"
 
