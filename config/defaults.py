@@ -82,7 +82,8 @@ ENQUIRY_DELIVERY_LEASE = 300
 ENQUIRY_ALERT_AFTER = 3600
 # A pending enquiry whose next try is this overdue lost its queued task and is queued again.
 ENQUIRY_SWEEP_GRACE = 300
-# Enquiries and their CVs are deleted this many days after they were sent.
+# Delivered enquiries and their CVs are deleted this many days after they came in (a whole number,
+# at least 1). One never delivered (pending or failed) is kept, however old, until it is.
 ENQUIRY_RETENTION_DAYS = 180
 
 # email-validator's DNS check that the address's domain takes mail: off, as it needs DNS.

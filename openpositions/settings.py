@@ -27,6 +27,7 @@ def load(app: Flask, project_dir: Path, test_config: Mapping[str, Any] | None) -
         app.config[name] = str(project_dir / app.config[name])
     app.instance_path = app.config["INSTANCE_PATH"]
     app.config["TIMEZONE"] = check_timezone(app.config["TIMEZONE"])
+    app.config["ENQUIRY_RETENTION_DAYS"] = check_retention(app.config["ENQUIRY_RETENTION_DAYS"])
     # Dates that Flask-Babel formats are in the group's time zone.
     app.config["BABEL_DEFAULT_TIMEZONE"] = app.config["TIMEZONE"]
     if app.config.get("SECRET_KEY") is not None:
@@ -64,3 +65,13 @@ def check_timezone(name: str) -> str:
             f"FLASK_TIMEZONE: {name!r} is not a time zone; use an IANA name like Europe/Berlin"
         ) from None
     return str(name)
+
+
+def check_retention(days: object) -> int:
+    # Below one day, the daily purge would delete enquiries as they arrive.
+    if isinstance(days, bool) or not isinstance(days, int) or days < 1:
+        raise SettingError(
+            f"FLASK_ENQUIRY_RETENTION_DAYS: {days!r} is not a number of days; "
+            "set a whole number of at least 1, like 180"
+        )
+    return days

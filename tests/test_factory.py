@@ -138,3 +138,20 @@ def test_an_unknown_time_zone_stops_the_start_with_what_to_set(tmp_path: Path) -
 
     with pytest.raises(SettingError, match="FLASK_TIMEZONE: 'Europe/Berlinn' is not a time zone"):
         create_app(app_config(tmp_path, 2525, TIMEZONE="Europe/Berlinn"))
+
+
+@pytest.mark.parametrize("days", [0, -1, 2.5, "a week", True])
+def test_a_retention_under_a_day_stops_the_start_with_what_to_set(
+    tmp_path: Path, days: object
+) -> None:
+    from openpositions.settings import SettingError
+
+    with pytest.raises(SettingError, match="FLASK_ENQUIRY_RETENTION_DAYS: .* at least 1"):
+        create_app(app_config(tmp_path, 2525, ENQUIRY_RETENTION_DAYS=days))
+
+
+def test_a_retention_from_the_environment_arrives_as_a_number(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FLASK_ENQUIRY_RETENTION_DAYS", "30")
+    assert create_app(app_config(tmp_path, 2525)).config["ENQUIRY_RETENTION_DAYS"] == 30

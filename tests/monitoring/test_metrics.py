@@ -17,7 +17,13 @@ from openpositions.enquiries.delivery.attempts import attempt_delivery
 from openpositions.enquiries.models import Enquiry
 from openpositions.enquiries.totals import TOTAL_NAMES, RunningTotal
 from openpositions.extensions import db
-from tests.support.app import app_config, make_app, store_as_at_0002, stored_enquiries
+from tests.support.app import (
+    age_enquiries,
+    app_config,
+    make_app,
+    store_as_at_0002,
+    stored_enquiries,
+)
 from tests.support.forms import post_enquiry
 from tests.support.metrics import COUNTERS, metric_types, parse_metrics, scrape
 from tests.support.paths import PROJECT_DIR
@@ -137,7 +143,8 @@ def test_counters_never_go_down_when_enquiries_are_purged(
     post_enquiry(client, website="http://spam.example")
     before = scrape(client)
 
-    result = app.test_cli_runner().invoke(args=["enquiries", "purge", "--days", "0"])
+    age_enquiries(app, days=2)
+    result = app.test_cli_runner().invoke(args=["enquiries", "purge", "--days", "1"])
     assert result.output == "Deleted 1 enquiries.\n"
     assert stored_enquiries(app) == []
     after = scrape(client)

@@ -3,6 +3,7 @@
 import atexit
 import shutil
 import tempfile
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -126,6 +127,15 @@ def stored_enquiries(app: Flask) -> list[Enquiry]:
         enquiries = list(db.session.scalars(sa.select(Enquiry).order_by(Enquiry.id)))
         db.session.expunge_all()
         return enquiries
+
+
+def age_enquiries(app: Flask, days: float) -> None:
+    """Make every stored enquiry `days` older, as if it had come in that long ago."""
+    with app.app_context():
+        db.session.execute(
+            sa.update(Enquiry).values(created_at=Enquiry.created_at - timedelta(days=days))
+        )
+        db.session.commit()
 
 
 def queued_tasks(app: Flask) -> int:

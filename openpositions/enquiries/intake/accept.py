@@ -2,6 +2,7 @@
 
 import hashlib
 import logging
+import re
 import secrets
 import unicodedata
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ log = logging.getLogger(__name__)
 
 # Crockford's base32: no I, L, O or U, so a reference read aloud or retyped stays right.
 REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+REFERENCE = re.compile(f"RS-[{REFERENCE_ALPHABET}]{{4}}-[{REFERENCE_ALPHABET}]{{4}}")
 DUPLICATE_WINDOW = timedelta(minutes=10)
 
 

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from flask.cli import AppGroup
 
 from openpositions.enquiries.delivery.tasks import requeue
-from openpositions.enquiries.intake.accept import find_enquiry
+from openpositions.enquiries.intake.accept import REFERENCE, find_enquiry
 from openpositions.enquiries.models import DELIVERY_STATUSES, FAILED, Enquiry
 from openpositions.enquiries.operator.export import DELIMITERS, ENCODING, EXPORT_COLUMNS, write_csv
 from openpositions.enquiries.operator.listing import table_lines
@@ -20,6 +20,17 @@ from openpositions.formatting import format_moment
 enquiries_cli = AppGroup(
     "enquiries", help="List, show, resend, export and purge enquiries; take out a CV."
 )
+
+
+def reference_argument(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """A reference as typed (rs-7kq2-m9xd will do), or one line and exit 2 for anything else."""
+    if value is None:
+        return None
+    reference = value.strip().upper()
+    if not REFERENCE.fullmatch(reference):
+        # ascii(): a byte that is not UTF-8 arrives as a lone surrogate, which cannot be printed.
+        raise click.BadParameter(f"{ascii(value)} is not a reference like RS-7KQ2-M9XD.")
+    return reference
 
 
 @enquiries_cli.command("list")
@@ -40,7 +51,7 @@ def list_enquiries(status: str | None) -> None:
 
 
 @enquiries_cli.command("show")
-@click.argument("reference")
+@click.argument("reference", callback=reference_argument)
 def show(reference: str) -> None:
     """Everything stored about one enquiry, except the CV's bytes."""
     enquiry = _existing(reference)
@@ -51,7 +62,7 @@ def show(reference: str) -> None:
 
 
 @enquiries_cli.command("resend")
-@click.argument("reference", required=False)
+@click.argument("reference", required=False, callback=reference_argument)
 @click.option("--failed", "all_failed", is_flag=True, help="Resend every failed enquiry.")
 def resend(reference: str | None, all_failed: bool) -> None:
     """Queue an enquiry (or every failed one) for delivery again."""
@@ -104,7 +115,7 @@ def export(delimiter: str, output: Path) -> None:
 
 
 @enquiries_cli.command("cv")
-@click.argument("reference")
+@click.argument("reference", callback=reference_argument)
 @click.option(
     "-o",
     "--output",
@@ -140,14 +151,27 @@ def cv(reference: str, output: Path | None, force: bool) -> None:
 
 
 @enquiries_cli.command("purge")
-@click.option("--days", type=int, help="Retention in days (default: ENQUIRY_RETENTION_DAYS).")
+@click.option(
+    "--days",
+    type=click.IntRange(min=1),
+    help="Retention in days, at least 1 (default: ENQUIRY_RETENTION_DAYS).",
+)
 def purge(days: int | None) -> None:
-    """Delete enquiries and CVs older than the retention period."""
-    click.echo(f"Deleted {purge_expired(days)} enquiries.")
+    """Delete delivered enquiries and their CVs older than the retention period.
+
+    Enquiries never delivered (pending or failed) are kept, however old: resend them.
+    """
+    purged = purge_expired(days)
+    click.echo(f"Deleted {purged.deleted} enquiries.")
+    if purged.kept_undelivered:
+        click.echo(
+            f"Kept {purged.kept_undelivered} older enquiries that were never delivered; "
+            "see them with: flask enquiries list --status failed (or pending)."
+        )
 
 
 def _existing(reference: str) -> Enquiry:
-    enquiry = find_enquiry(reference.strip().upper())
+    enquiry = find_enquiry(reference)
     if enquiry is None:
         raise click.ClickException(f"No enquiry with reference {reference!r}.")
     return enquiry

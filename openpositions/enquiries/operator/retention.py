@@ -1,29 +1,50 @@
-"""Deleting enquiries, and their CVs, once the retention period is over."""
+"""Deleting delivered enquiries, and their CVs, once the retention period is over."""
 
 import logging
+from dataclasses import dataclass
 from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import current_app
 
 from openpositions.clock import utcnow
-from openpositions.enquiries.models import Enquiry
+from openpositions.enquiries.models import SENT, Enquiry
 from openpositions.extensions import db, rows_affected
 from openpositions.queue import crontab, periodic_task
 
 log = logging.getLogger(__name__)
 
 
-def purge_expired(days: int | None = None) -> int:
-    """Delete every enquiry received more than `days` (ENQUIRY_RETENTION_DAYS) ago."""
+@dataclass(frozen=True)
+class Purged:
+    deleted: int
+    # Older than the retention, but never delivered (pending or failed): kept, so that no
+    # enquiry is lost before the professor has it; the operator resends or looks into them.
+    kept_undelivered: int
+
+
+def purge_expired(days: int | None = None) -> Purged:
+    """Delete every delivered enquiry received more than `days` (ENQUIRY_RETENTION_DAYS) ago."""
     if days is None:
         days = current_app.config["ENQUIRY_RETENTION_DAYS"]
+    if days < 1:
+        raise ValueError(f"a retention of {days} days would delete enquiries as they arrive")
     cutoff = utcnow() - timedelta(days=days)
-    result = db.session.execute(sa.delete(Enquiry).where(Enquiry.created_at < cutoff))
+    expired = Enquiry.created_at < cutoff
+    result = db.session.execute(sa.delete(Enquiry).where(expired, Enquiry.status == SENT))
+    kept = db.session.scalar(
+        sa.select(sa.func.count()).select_from(Enquiry).where(expired, Enquiry.status != SENT)
+    )
     db.session.commit()
-    count = rows_affected(result)
-    log.info("Purged %d enquiries received before %s", count, cutoff.date().isoformat())
-    return count
+    purged = Purged(deleted=rows_affected(result), kept_undelivered=int(kept or 0))
+    log.info("Purged %d enquiries received before %s", purged.deleted, cutoff.date().isoformat())
+    if purged.kept_undelivered:
+        log.warning(
+            "Kept %d enquiries past the retention that were never delivered; "
+            "see flask enquiries list --status failed",
+            purged.kept_undelivered,
+        )
+    return purged
 
 
 @periodic_task(crontab(minute="23", hour="3"), name="purge_expired_enquiries")

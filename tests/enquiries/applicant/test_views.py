@@ -23,6 +23,7 @@ from openpositions.extensions import db
 from openpositions.formatting import format_moment
 from openpositions.queue import queue_of
 from tests.support.app import (
+    age_enquiries,
     an_enquiry,
     app_config,
     make_app,
@@ -258,7 +259,8 @@ def test_a_purged_enquirys_link_says_it_is_no_longer_stored(
 ) -> None:
     path = send_and_open_receipt(client, smtp)
     wait_until(lambda: only_enquiry(app).status == "sent")
-    result = runner.invoke(args=["enquiries", "purge", "--days", "0"])
+    age_enquiries(app, days=2)
+    result = runner.invoke(args=["enquiries", "purge", "--days", "1"])
     assert "Deleted 1 enquiries." in result.output
     response = client.get(path)
     assert response.status_code == 410

@@ -337,18 +337,70 @@ def test_purge_deletes_what_is_older_than_the_retention_and_nothing_else(
     app: Flask, runner: FlaskCliRunner
 ) -> None:
     retention = app.config["ENQUIRY_RETENTION_DAYS"]
-    add_enquiry(app, "Old", age_days=retention + 1)
-    add_enquiry(app, "Recent", age_days=retention - 1)
-    add_enquiry(app, "New")
+    add_enquiry(app, "Old", age_days=retention + 1, status="sent")
+    add_enquiry(app, "Recent", age_days=retention - 1, status="sent")
+    add_enquiry(app, "New", status="sent")
     result = runner.invoke(args=["enquiries", "purge"])
     assert result.exit_code == 0
-    assert "Deleted 1 enquiries." in result.output
+    assert result.output == "Deleted 1 enquiries.\n"
     assert sorted(enquiry.name for enquiry in stored_enquiries(app)) == ["New", "Recent"]
 
 
+def test_purge_keeps_enquiries_never_delivered_however_old(
+    app: Flask, runner: FlaskCliRunner
+) -> None:
+    retention = app.config["ENQUIRY_RETENTION_DAYS"]
+    add_enquiry(app, "Delivered", age_days=retention + 1, status="sent")
+    add_enquiry(app, "Waiting", age_days=retention + 1, status="pending")
+    add_enquiry(app, "Refused", age_days=retention + 1, status="failed")
+    result = runner.invoke(args=["enquiries", "purge"])
+    assert result.exit_code == 0
+    assert result.output.splitlines() == [
+        "Deleted 1 enquiries.",
+        "Kept 2 older enquiries that were never delivered; see them with: "
+        "flask enquiries list --status failed (or pending).",
+    ]
+    assert sorted(enquiry.name for enquiry in stored_enquiries(app)) == ["Refused", "Waiting"]
+
+
+@pytest.mark.parametrize("days", ["0", "-1", "-3650", "a week"])
+def test_purge_refuses_a_retention_that_would_delete_everything(
+    app: Flask, runner: FlaskCliRunner, days: str
+) -> None:
+    add_enquiry(app, "Delivered", age_days=1, status="sent")
+    add_enquiry(app, "Waiting", status="pending")
+    result = runner.invoke(args=["enquiries", "purge", "--days", days])
+    assert result.exit_code == 2
+    assert "Invalid value for '--days'" in result.output
+    assert "Traceback" not in result.output
+    assert len(stored_enquiries(app)) == 2
+
+
+@pytest.mark.parametrize("command", ["show", "cv", "resend"])
+@pytest.mark.parametrize(
+    "reference", ["rs-\udcff", "RS-0000", "'; DROP TABLE enquiry; --", "", "RS-0000-000O"]
+)
+def test_a_malformed_reference_gets_one_line_and_exit_2(
+    runner: FlaskCliRunner, command: str, reference: str
+) -> None:
+    result = runner.invoke(args=["enquiries", command, reference])
+    assert result.exit_code == 2, result.output
+    assert "is not a reference like RS-7KQ2-M9XD" in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_a_reference_may_be_typed_in_lower_case_with_spaces(
+    app: Flask, runner: FlaskCliRunner
+) -> None:
+    reference = add_enquiry(app, "Shown")
+    result = runner.invoke(args=["enquiries", "show", f" {reference.lower()} "])
+    assert result.exit_code == 0, result.output
+    assert reference in result.output
+
+
 def test_purge_takes_a_shorter_retention(app: Flask, runner: FlaskCliRunner) -> None:
-    add_enquiry(app, "Week", age_days=7.5)
-    add_enquiry(app, "Today")
+    add_enquiry(app, "Week", age_days=7.5, status="sent")
+    add_enquiry(app, "Today", status="sent")
     assert (
         "Deleted 1 enquiries." in runner.invoke(args=["enquiries", "purge", "--days", "7"]).output
     )
