@@ -77,7 +77,8 @@ ENQUIRY_RETRY_DELAY = 60
 ENQUIRY_RETRY_MAX_DELAY = 4 * 3600
 ENQUIRY_RETRY_FOR = 24 * 3600
 # Longest one delivery attempt may take before another worker may try the same enquiry.
-ENQUIRY_DELIVERY_LEASE = 300
+# Longer than both mails of an enquiry may take: twice MAIL_DATA_TIMEOUT and a few MAIL_TIMEOUTs.
+ENQUIRY_DELIVERY_LEASE = 1800
 # A pending enquiry this long after it was received (seconds) is reported to the operator, once.
 ENQUIRY_ALERT_AFTER = 3600
 # A pending enquiry whose next try is this overdue lost its queued task and is queued again.
@@ -102,8 +103,13 @@ MAIL_USERNAME = None
 MAIL_PASSWORD = None
 # The site's own address: From of every mail. The applicant is only ever in Reply-To.
 MAIL_DEFAULT_SENDER = "RSiM open positions <positions@localhost>"
-# Seconds before a silent mail server counts as down (the delivery is then retried).
+# Seconds before a silent mail server counts as down (the delivery is then retried): for
+# connecting, and for the answer to each command.
 MAIL_TIMEOUT = 30
+# Seconds the mail server may take to answer the message itself, once it has all of it: RFC 5321
+# (4.5.3.2.6) allows 10 minutes, as a relay may scan or pass on a message first. Giving up
+# sooner would send the mail again, which the relay may have taken: the professor gets two.
+MAIL_DATA_TIMEOUT = 600
 # The largest message (bytes) the relay takes: Postfix's default message_size_limit. It decides
 # the largest CV the form accepts (about 7.3 MB here: base64 makes a file a third larger).
 MAIL_MAX_MESSAGE_SIZE = 10_240_000

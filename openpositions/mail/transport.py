@@ -1,5 +1,6 @@
 """Sending a composed mail through Flask-Mail's SMTP connection, as real relays behave."""
 
+import contextlib
 import logging
 import smtplib
 from email.message import EmailMessage
@@ -27,6 +28,14 @@ class TimeoutConnection(Connection):
         super().__init__(state)
         self.timeout = timeout
 
+    def __exit__(self, exc_type: Any, exc_value: Any, traceback: Any) -> None:
+        # After an error the connection may be gone or mid-reply: a QUIT would only add an
+        # error of its own ("please run connect() first") in place of the one that happened.
+        if exc_type is not None and self.host is not None:
+            self.host.close()
+            return
+        super().__exit__(exc_type, exc_value, traceback)
+
     def configure_host(self) -> smtplib.SMTP | smtplib.SMTP_SSL:
         settings = self.mail
         smtp_class = smtplib.SMTP_SSL if settings.use_ssl else smtplib.SMTP
@@ -40,7 +49,7 @@ class TimeoutConnection(Connection):
 
 
 def connect() -> TimeoutConnection:
-    """A connection to the configured relay, for the current app, that gives up in MAIL_TIMEOUT."""
+    """A connection to the configured relay that gives up on a reply after MAIL_TIMEOUT."""
     return TimeoutConnection(
         current_app.extensions["mail"], timeout=current_app.config["MAIL_TIMEOUT"]
     )
@@ -74,7 +83,7 @@ def send_message(message: EmailMessage) -> None:
             limit = announced_size_limit(host)
             if limit and len(data) > limit:
                 raise MessageTooLarge(len(data), limit)
-            host.sendmail(sender, recipients, data)
+            transfer(host, sender, recipients, data)
             taken = True
     except (smtplib.SMTPException, OSError) as error:
         if not taken:
@@ -90,3 +99,61 @@ def announced_size_limit(host: smtplib.SMTP) -> int:
     host.ehlo_or_helo_if_needed()
     announced = host.esmtp_features.get("size", "")
     return int(announced) if announced.strip().isdigit() else 0
+
+
+class NoAnswerToMessage(smtplib.SMTPException):
+    """The relay took the message's data but gave no answer to it in MAIL_DATA_TIMEOUT."""
+
+
+def transfer(host: smtplib.SMTP, sender: str, recipients: list[str], data: bytes) -> None:
+    """What smtplib's sendmail does, with a long wait for the answer to the message alone.
+
+    Each command gets an answer within MAIL_TIMEOUT, or the relay counts as down. The answer to
+    the message itself may take a relay minutes (it scans it, or hands it on first): RFC 5321
+    (4.5.3.2.6) gives it 10, MAIL_DATA_TIMEOUT. Giving up sooner, and sending again, would
+    deliver the mail twice.
+    """
+    options = [f"SIZE={len(data)}"] if host.does_esmtp and host.has_extn("size") else []
+    code, reply = host.mail(sender, options)
+    if code != 250:
+        reset(host)
+        raise smtplib.SMTPSenderRefused(code, reply, sender)
+    refused = {}
+    for recipient in recipients:
+        code, reply = host.rcpt(recipient)
+        if code not in (250, 251):
+            refused[recipient] = (code, reply)
+    if refused:
+        # Every mail of the site has one recipient: one refusal is the whole mail's.
+        reset(host)
+        raise smtplib.SMTPRecipientsRefused(refused)
+    data_timeout = float(current_app.config["MAIL_DATA_TIMEOUT"])
+    if host.sock is None:
+        raise smtplib.SMTPServerDisconnected("the mail server closed the connection")
+    host.sock.settimeout(data_timeout)
+    try:
+        code, reply = host.data(data)
+    except (TimeoutError, smtplib.SMTPServerDisconnected) as error:
+        if not timed_out(error):
+            raise
+        raise NoAnswerToMessage(
+            f"the mail server took the message but gave no answer to it within "
+            f"{data_timeout:g} s (FLASK_MAIL_DATA_TIMEOUT)"
+        ) from error
+    if code != 250:
+        raise smtplib.SMTPDataError(code, reply)
+
+
+def reset(host: smtplib.SMTP) -> None:
+    """Abandon the mail begun, as smtplib does: a relay that hung up meanwhile is no news."""
+    with contextlib.suppress(smtplib.SMTPServerDisconnected):
+        host.rset()
+
+
+def timed_out(error: BaseException) -> bool:
+    """Whether an SMTP error is a reply that did not come in time.
+
+    smtplib reports a read that timed out as SMTPServerDisconnected ("Connection unexpectedly
+    closed: timed out"), raised while handling the TimeoutError.
+    """
+    return isinstance(error, TimeoutError) or isinstance(error.__context__, TimeoutError)

@@ -16,11 +16,14 @@ queue_cli = AppGroup("queue", help="Run the task queue.")
 def worker(workers: int | None) -> None:
     """Run queued tasks in this process (set FLASK_QUEUE_IN_PROCESS=false on the web side).
 
-    SIGTERM lets a mail being sent finish (MAIL_TIMEOUT at most), then stops.
+    SIGTERM lets a mail being sent finish (MAIL_DATA_TIMEOUT and MAIL_TIMEOUT at most), then
+    stops.
     """
     logging.getLogger("huey").setLevel(logging.INFO)
     consumer = current_queue().worker(
         workers=workers or current_app.config["QUEUE_WORKERS"],
-        shutdown_timeout=current_app.config["MAIL_TIMEOUT"] + 5,
+        shutdown_timeout=(
+            current_app.config["MAIL_DATA_TIMEOUT"] + current_app.config["MAIL_TIMEOUT"] + 5
+        ),
     )
     consumer.run()

@@ -2,12 +2,14 @@
 names in any script, hostile addresses, long paragraphs, large CVs, 550s and dropped connections.
 """
 
+import asyncio
 import logging
 from collections.abc import Iterator
 from datetime import datetime
 from email.utils import getaddresses
 from html import unescape
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -17,9 +19,11 @@ from hypothesis import strategies as st
 from werkzeug.test import TestResponse
 
 from openpositions import create_app
+from openpositions.enquiries.delivery.attempts import attempt_delivery
 from openpositions.enquiries.delivery.mails import professor_mail
-from openpositions.enquiries.delivery.tasks import alert_overdue_enquiries
-from openpositions.enquiries.models import FAILED, SENT
+from openpositions.enquiries.delivery.tasks import alert_overdue_enquiries, queue_lost_enquiries
+from openpositions.enquiries.intake.accept import record_enquiry
+from openpositions.enquiries.models import FAILED, SENT, Enquiry
 from openpositions.mail.composing import largest_attachment
 from openpositions.queue import queue_of
 from openpositions.settings import SettingError
@@ -410,3 +414,102 @@ def test_an_address_setting_that_is_not_one_address_stops_the_start(
 ) -> None:
     with pytest.raises(SettingError, match=f"FLASK_{setting} .*set it to one address"):
         create_app(app_config(tmp_path, 2525, **{setting: value}))
+
+
+# --- Slow relays ----------------------------------------------------------------------------------
+
+
+class SlowRelay(SmtpSink):
+    """A relay that keeps a message as soon as it has all of it, then takes `answer_after`
+    seconds to say 250 (it scans it, or passes it on first), or is silent at RCPT."""
+
+    answer_after: float = 0.0
+    silent_at_rcpt: float = 0.0
+
+    async def handle_RCPT(  # noqa: N802
+        self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
+    ) -> str:
+        await asyncio.sleep(self.silent_at_rcpt)
+        return await super().handle_RCPT(server, session, envelope, address, options)
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        with self.arrived:
+            self.received.append(
+                Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content)
+            )
+            self.arrived.notify_all()
+        await asyncio.sleep(self.answer_after)
+        return "250 2.0.0 Ok: queued"
+
+
+@pytest.fixture
+def slow_relay() -> Iterator[SlowRelay]:
+    with serving(SlowRelay(port=free_port())) as relay:
+        yield relay
+
+
+def slow_relay_app(tmp_path: Path, relay: SlowRelay, **settings: Any) -> Flask:
+    # Short timeouts, so that a relay a few seconds slow stands for one minutes slow.
+    return make_app(tmp_path, relay.port, MAIL_TIMEOUT=1, ENQUIRY_ACKNOWLEDGE=False, **settings)
+
+
+def stored_and_attempted(app: Flask) -> Enquiry:
+    with app.app_context():
+        enquiry = record_enquiry(an_enquiry())
+        attempt_delivery(enquiry.id)
+    (stored,) = stored_enquiries(app)
+    return stored
+
+
+def test_a_relay_slow_to_answer_the_message_gets_it_once(
+    tmp_path: Path, slow_relay: SlowRelay
+) -> None:
+    # The relay keeps the mail and answers after 3 s: three times MAIL_TIMEOUT, well inside
+    # MAIL_DATA_TIMEOUT. Giving up at MAIL_TIMEOUT sent it again on each retry: 3 mails for 1.
+    slow_relay.answer_after = 3
+    app = slow_relay_app(tmp_path, slow_relay, MAIL_DATA_TIMEOUT=10)
+    enquiry = stored_and_attempted(app)
+    assert enquiry.status == SENT, enquiry.last_error
+    with app.app_context():
+        assert queue_lost_enquiries() == 0
+    assert len(slow_relay.received) == 1
+
+
+def test_a_relay_that_never_answers_the_message_is_tried_again_and_says_why(
+    tmp_path: Path, slow_relay: SlowRelay
+) -> None:
+    slow_relay.answer_after = 5
+    app = slow_relay_app(tmp_path, slow_relay, MAIL_DATA_TIMEOUT=2)
+    enquiry = stored_and_attempted(app)
+    assert enquiry.status == "pending"
+    assert enquiry.last_error == (
+        "the mail server took the message but gave no answer to it within 2 s "
+        "(FLASK_MAIL_DATA_TIMEOUT)"
+    )
+
+
+def test_a_relay_silent_at_a_command_counts_as_down_after_mail_timeout(
+    tmp_path: Path, slow_relay: SlowRelay
+) -> None:
+    slow_relay.silent_at_rcpt = 4
+    app = slow_relay_app(tmp_path, slow_relay)
+    enquiry = stored_and_attempted(app)
+    assert enquiry.status == "pending"
+    assert enquiry.last_error == (
+        f"the mail server at 127.0.0.1:{slow_relay.port} did not answer within 1 s "
+        "(FLASK_MAIL_TIMEOUT)"
+    )
+    assert slow_relay.received == []
+
+
+def test_nothing_listening_is_recorded_as_such(tmp_path: Path) -> None:
+    port = free_port()
+    app = make_app(tmp_path, port)
+    with app.app_context():
+        enquiry = record_enquiry(an_enquiry())
+        attempt_delivery(enquiry.id)
+    (stored,) = stored_enquiries(app)
+    assert stored.last_error == (
+        f"nothing takes connections at 127.0.0.1:{port} (connection refused): "
+        "is the mail server running there?"
+    )

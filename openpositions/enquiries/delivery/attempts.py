@@ -20,7 +20,12 @@ from openpositions.enquiries.delivery.mails import (
 )
 from openpositions.enquiries.models import Enquiry
 from openpositions.extensions import db
-from openpositions.mail.transport import MessageTooLarge, send_message
+from openpositions.mail.transport import (
+    MessageTooLarge,
+    NoAnswerToMessage,
+    send_message,
+    timed_out,
+)
 
 log = logging.getLogger(__name__)
 
@@ -150,12 +155,30 @@ def describe(error: BaseException | None) -> str:
         if isinstance(text, bytes):
             text = text.decode("utf-8", "replace")
         return f"{error.smtp_code} {text}"
-    if isinstance(error, MessageTooLarge):
+    if isinstance(error, MessageTooLarge | NoAnswerToMessage):
         return str(error)
     if isinstance(error, smtplib.SMTPRecipientsRefused):
         return "; ".join(
             f"{code} {text.decode('utf-8', 'replace') if isinstance(text, bytes) else text}"
             for code, text in error.recipients.values()
+        )
+    config = current_app.config
+    relay = f"{config['MAIL_SERVER']}:{config['MAIL_PORT']}"
+    # In words an operator acts on, with the exception's own for whoever digs further.
+    if error is not None and timed_out(error):
+        return (
+            f"the mail server at {relay} did not answer within {config['MAIL_TIMEOUT']:g} s "
+            "(FLASK_MAIL_TIMEOUT)"
+        )
+    if isinstance(error, ConnectionRefusedError):
+        return (
+            f"nothing takes connections at {relay} (connection refused): "
+            "is the mail server running there?"
+        )
+    if isinstance(error, smtplib.SMTPServerDisconnected | ConnectionError):
+        return (
+            f"the mail server at {relay} closed the connection before the mail was taken "
+            f"({type(error).__name__}: {error})"
         )
     return f"{type(error).__name__}: {error}"
 
