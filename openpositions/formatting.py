@@ -1,4 +1,4 @@
-"""Times and sizes as people read them: in the group's time zone and the reader's language.
+"""Times, sizes and typed text as people read them: the group's time zone, the reader's language.
 
 Every page, mail, operator alert and command shows them through these two functions, so that a
 German receipt says "6,5 MB" as the German form did, and the CLI and the alerts agree on the
@@ -6,6 +6,7 @@ time. Flask-Babel formats them, in the reader's language.
 """
 
 import math
+import re
 from datetime import datetime
 
 from babel.units import format_unit
@@ -39,3 +40,15 @@ def format_size(size: int, *, rounded_down: bool = False) -> str:
     return format_unit(
         megabytes, "digital-megabyte", "short", format="#,##0.#", locale=get_locale()
     )
+
+
+# The controls that reorder the text after them, up to the end of its paragraph: embeddings,
+# overrides and isolates. U+202E makes "gpj.exe" show as "exe.jpg". The marks (LRM, RLM,
+# ALM), which right-to-left text uses as punctuation, reorder nothing of their own and stay.
+BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+
+
+def visible_controls(text: str) -> str:
+    """An applicant's text for plain-text mails and the CLI, its bidirectional controls shown
+    as [U+202E] and the like: in plain text nothing else can keep them from disguising it."""
+    return BIDI_CONTROLS.sub(lambda control: f"[U+{ord(control.group()):04X}]", text)

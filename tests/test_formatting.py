@@ -10,7 +10,7 @@ from flask_babel import force_locale
 from openpositions.enquiries.delivery.mails import acknowledgement_mail, operator_alert_mail
 from openpositions.enquiries.intake.accept import record_enquiry
 from openpositions.extensions import db
-from openpositions.formatting import format_moment, format_size
+from openpositions.formatting import format_moment, format_size, visible_controls
 from tests.support.app import an_enquiry
 from tests.support.pdfs import pdf_of_size
 
@@ -86,3 +86,16 @@ def test_the_operators_alert_and_the_cli_agree_on_the_time(
     assert "2026-12-01 10:04 +0100" in shown.output
     listed = runner.invoke(args=["enquiries", "list"])
     assert "2026-12-01 10:04 +0100" in listed.output
+
+
+@pytest.mark.parametrize(
+    ("typed", "shown"),
+    [
+        ("invoice\u202egpj.exe", "invoice[U+202E]gpj.exe"),
+        ("\u2066a\u2069 \u202ab\u202c", "[U+2066]a[U+2069] [U+202A]b[U+202C]"),
+        ("שלום\u200f, Ada", "שלום\u200f, Ada"),  # A right-to-left mark reorders nothing.
+        ("plain text", "plain text"),
+    ],
+)
+def test_bidirectional_controls_are_shown_in_plain_text(typed: str, shown: str) -> None:
+    assert visible_controls(typed) == shown

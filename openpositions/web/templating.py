@@ -13,6 +13,7 @@ from flask_babel import format_date
 from markupsafe import Markup
 
 from openpositions.content import current_content
+from openpositions.formatting import visible_controls
 from openpositions.i18n import current_language
 from openpositions.web.alternates import canonical_url, language_alternates, language_switch_url
 from openpositions.web.urls import absolute_url
@@ -23,6 +24,7 @@ def init_app(app: Flask) -> None:
     app.url_defaults(version_static_files)
     app.jinja_env.globals.update({helper.__name__: helper for helper in TEMPLATE_HELPERS})
     app.jinja_env.filters["paragraphs"] = paragraphs
+    app.jinja_env.filters["visible_controls"] = visible_controls
 
 
 def version_static_files(endpoint: str, values: dict[str, Any]) -> None:
@@ -57,10 +59,15 @@ def atom_datetime(day: date | None) -> str:
 
 
 def paragraphs(text: str) -> Markup:
-    """Plain text as HTML paragraphs, its single line breaks kept as <br>; all of it escaped."""
+    """Plain text as HTML paragraphs, its single line breaks kept as <br>; all of it escaped.
+
+    Each paragraph takes its direction from its own text and is isolated (dir="auto"), so that
+    a right-to-left paragraph reads right, and no bidirectional control in it reorders anything
+    outside it.
+    """
     blocks = [block for block in re.split(r"\n\s*\n", text.strip()) if block.strip()]
     return Markup("\n").join(
-        Markup("<p>{}</p>").format(Markup("<br>\n").join(block.strip("\n").split("\n")))
+        Markup('<p dir="auto">{}</p>').format(Markup("<br>\n").join(block.strip("\n").split("\n")))
         for block in blocks
     )
 

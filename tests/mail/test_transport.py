@@ -223,8 +223,8 @@ def test_a_long_paragraph_arrives_whole_in_both_parts(
     text = body_text(mail.message, "plain").replace("\r\n", "\n")
     assert message in text
     html = body_text(mail.message, "html").replace("\r\n", "\n")
-    assert f"<p>{paragraph}</p>" in html
-    assert "<p>Kind regards,<br>\nAda</p>" in html
+    assert f'<p dir="auto">{paragraph}</p>' in html
+    assert '<p dir="auto">Kind regards,<br>\nAda</p>' in html
     wait_until(lambda: stored_enquiries(app)[0].status == SENT)
     assert stored_enquiries(app)[0].attempts == 1
 

@@ -15,7 +15,7 @@ from openpositions.enquiries.operator.export import DELIMITERS, ENCODING, EXPORT
 from openpositions.enquiries.operator.listing import table_lines
 from openpositions.enquiries.operator.retention import purge_expired
 from openpositions.extensions import db
-from openpositions.formatting import format_moment
+from openpositions.formatting import format_moment, visible_controls
 
 enquiries_cli = AppGroup(
     "enquiries", help="List, show, resend, export and purge enquiries; take out a CV."
@@ -58,7 +58,7 @@ def show(reference: str) -> None:
     for column in EXPORT_COLUMNS:
         if column != "message":
             click.echo(f"{column:15} {_shown(getattr(enquiry, column))}".rstrip())
-    click.echo(f"\n{enquiry.message}")
+    click.echo(f"\n{visible_controls(enquiry.message)}")
 
 
 @enquiries_cli.command("resend")

@@ -200,3 +200,29 @@ def test_the_brief_says_a_position_is_closing_soon(tmp_path: Path, smtp: SmtpSin
     text = text_of(mail)
     assert "Position: PhD position in Change Detection (open, closing in 3 days)\n" in text
     assert f"{SITE}/openpositions/phd-change-detection\n" in text
+
+
+# U+202E shows "gpj.exe" as "exe.jpg"; U+2067 starts an isolate that is never closed.
+DISGUISED = "Please open my portfolio: \u202egpj.exe and \u2067the rest.\n\nمرحبا، أنا أحمد."
+
+
+def test_bidirectional_controls_cannot_disguise_the_message(
+    site_app: Flask, site_client: FlaskClient, smtp: SmtpSink
+) -> None:
+    assert post_enquiry(site_client, name="أحمد Ahmed", message=DISGUISED).status_code == 303
+    mail = mail_for(smtp.wait_for(2), PROFESSOR)
+    text = text_of(mail)
+    assert "portfolio: [U+202E]gpj.exe and [U+2067]the rest." in text
+    assert "\u202e" not in text and "\u2067" not in text
+    assert "مرحبا، أنا أحمد." in text, "right-to-left text itself is untouched"
+    html = html_of(mail)
+    assert "<strong><bdi>أحمد Ahmed</bdi></strong>" in html
+    paragraphs = re.findall(r"<p dir=\"auto\">(.*?)</p>", html, flags=re.S)
+    assert paragraphs[:2] == [
+        "Please open my portfolio: \u202egpj.exe and \u2067the rest.",
+        "مرحبا، أنا أحمد.",
+    ], "each paragraph isolated, so what it holds reorders nothing outside it"
+    (stored,) = stored_enquiries(site_app)
+    assert stored.message == DISGUISED, "stored as typed"
+    shown = site_app.test_cli_runner().invoke(args=["enquiries", "show", stored.reference])
+    assert "[U+202E]gpj.exe and [U+2067]the rest." in shown.output
