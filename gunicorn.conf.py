@@ -85,6 +85,17 @@ class SiteAccessLogger(Logger):
 logger_class = SiteAccessLogger
 
 
+def on_starting(server: Arbiter) -> None:
+    # Without it, absolute links come from each request's forwarded host: right behind the
+    # shipped nginx, which sets that itself, but the receipt then has no private link.
+    if not os.environ.get("FLASK_SITE_URL") and server.log is not None:
+        server.log.warning(
+            "FLASK_SITE_URL is not set: set it to the address visitors use "
+            "(https://www.example.org); mails, the feed and the sitemap link to it, and the "
+            "applicant's receipt has its private link only with it"
+        )
+
+
 def worker_exit(server: Arbiter, worker: Worker) -> None:
     # The queue's threads are daemons: stop them here, letting a mail being sent finish, or it
     # is cut off and sent again later. The app is the one this worker loaded (none if it failed

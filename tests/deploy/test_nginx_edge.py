@@ -8,6 +8,7 @@ replaced (see tests/support/nginx.py). Skipped where nginx is absent; required w
 import gzip
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 
@@ -287,6 +288,51 @@ def test_the_site_sees_the_visitors_host_and_port(edge: Edge) -> None:
     page = edge.visitor().get("/openpositions?visit=host")
     canonical = Page(page.text).links("canonical")
     assert canonical[0]["href"] == f"{edge.nginx.base_url}/openpositions"
+
+
+# What an attacker sends to poison a stored page: a port, a host, a prefix of their choosing.
+POISONING_HEADERS = {
+    "forwarded-port": {"X-Forwarded-Port": "1337"},
+    "forwarded-port-not-a-number": {"X-Forwarded-Port": "abc"},
+    "forwarded-host": {"X-Forwarded-Host": "evil.example"},
+    "forwarded-proto": {"X-Forwarded-Proto": "http"},
+    "forwarded-prefix": {"X-Forwarded-Prefix": "/evil"},
+    "forwarded": {"Forwarded": "host=evil.example;proto=http"},
+    "host": {"Host": "evil.example"},
+    "host-with-port": {"Host": "evil.example:1337"},
+}
+
+
+@pytest.mark.parametrize("headers", POISONING_HEADERS.values(), ids=POISONING_HEADERS.keys())
+def test_no_request_header_changes_what_another_visitor_gets(
+    edge: Edge, headers: dict[str, str]
+) -> None:
+    address = "/openpositions?visit=" + quote(" ".join(f"{k}:{v}" for k, v in headers.items()))
+    own = f"{edge.nginx.base_url}/openpositions"
+    # The attacker asks again and again, as a page's copy expires; the first answer is stored.
+    attacker = edge.visitor().get(address, headers=headers)
+    assert attacker.status == 200
+    assert attacker.header("X-Cache-Status") == "MISS"
+    assert Page(attacker.text).links("canonical")[0]["href"] == own, "not even their own"
+    clean = edge.visitor().get(address)
+    assert clean.header("X-Cache-Status") == "HIT", "the same copy, whatever the headers"
+    assert Page(clean.text).links("canonical")[0]["href"] == own
+    languages = [link for link in Page(clean.text).links("alternate") if "hreflang" in link]
+    assert len(languages) == 3  # English, German, x-default.
+    for link in languages:
+        assert link["href"].startswith(edge.nginx.base_url + "/"), link
+    assert "evil" not in clean.text and "1337" not in clean.text
+
+
+def test_a_file_too_large_is_sent_on_to_this_sites_page_whatever_its_host_header(
+    edge: Edge,
+) -> None:
+    cv = (b"%PDF-1.4\n" + b"0" * 27_500_000, "scan.pdf", "application/pdf")
+    body = multipart({**VALID_ENQUIRY, "cv": cv})
+    headers = {"Content-Type": body["content_type"], "Host": "evil.example"}
+    answer = edge.visitor().post("/enquiry", body["data"], headers, follow=False)
+    assert answer.status == 303
+    assert answer.header("Location") == f"{edge.nginx.base_url}/enquiry/too-large"
 
 
 def test_a_content_edit_shows_through_the_edge_within_page_max_age(
