@@ -51,6 +51,11 @@ SEND_FILE_MAX_AGE_DEFAULT = 365 * 24 * 3600
 # scanned CVs from phones often are. nginx's client_max_body_size must be at least this.
 MAX_CONTENT_LENGTH = 25 * 1024 * 1024
 
+# The most all CVs held for forms shown again (after a mistake, for up to two hours) may take
+# together (bytes). Past it, an applicant is asked to choose the file again when sending: a
+# flood of uploads can fill neither the database nor the disk.
+HELD_CV_QUOTA = 200_000_000
+
 # --- Enquiries ---------------------------------------------------------------------------------
 
 # Where enquiries are stored: any SQLAlchemy URL. Empty: a SQLite file in the instance folder.

@@ -111,10 +111,15 @@ def _migrated_sqlite_file() -> Path:
 def make_app(tmp_path: Path, smtp_port: int, **overrides: Any) -> Flask:
     """The app with `app_config`'s settings, its database tables created: a new SQLite file
     starts as a copy of one the migrations made (running them again would make the same)."""
-    app = create_app(app_config(tmp_path, smtp_port, **overrides))
-    url = sa.make_url(app.config["SQLALCHEMY_DATABASE_URI"])
-    if url.get_backend_name() == "sqlite" and url.database and not Path(url.database).exists():
-        shutil.copyfile(_migrated_sqlite_file(), url.database)
+    config = app_config(tmp_path, smtp_port, **overrides)
+    url = sa.make_url(config["SQLALCHEMY_DATABASE_URI"])
+    copy = url.get_backend_name() == "sqlite" and url.database and not Path(url.database).exists()
+    # The migrated file is made (by an app of its own) before this app: the extensions are
+    # shared, and the last app made sets what is global in them, as the rate limiter's switch.
+    template = _migrated_sqlite_file() if copy else None
+    app = create_app(config)
+    if template is not None and url.database:
+        shutil.copyfile(template, url.database)
         return app
     with app.app_context():
         upgrade(directory=MIGRATIONS)

@@ -170,18 +170,31 @@ class EnquiryForm(FlaskForm):
             return None
         return find_held_cv(self.held_cv.data)
 
-    def keep_cv_for_next_time(self) -> None:
+    def keep_cv_for_next_time(self, hold_new_cv: bool = True) -> bool:
         """Before the form is shown again: hold a newly chosen, valid CV (releasing any it
-        replaces or the applicant removed), so that the next send carries it."""
-        if self.cv.data is not None and self.new_cv is None and not self.cv.errors:
+        replaces or the applicant removed), so that the next send carries it.
+
+        False when a newly chosen CV is not held, so that the applicant must choose it again:
+        `hold_new_cv` is off (a request that did not pass the form token or the limits may
+        keep nothing on the server), the held CVs' quota is full, or the database failed.
+        """
+        chosen = self.cv.data is not None and bool(getattr(self.cv.data, "filename", ""))
+        if not hold_new_cv:
+            self.remove_cv.data = False
+            return not chosen
+        if chosen and self.new_cv is None and not self.cv.errors:
             self.cv.validate(self)  # Not validated yet: the form came back before validation.
         if self.new_cv is not None:
+            token = hold_cv(self.new_cv)
+            if token is None:
+                return False
             release_cv(self.held_cv.data)
-            self.held_cv.data = hold_cv(self.new_cv)
+            self.held_cv.data = token
         elif self.remove_cv.data or find_held_cv(self.held_cv.data) is None:
             release_cv(self.held_cv.data)
             self.held_cv.data = ""
         self.remove_cv.data = False
+        return True
 
     def held_cv_name(self) -> str | None:
         """The file name of the CV held for this form, to show as attached."""

@@ -1,6 +1,7 @@
 """CVs kept on the server while their form is shown again, so that a fix elsewhere does not
 drop the file the applicant chose."""
 
+import logging
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -8,11 +9,14 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask import current_app
 from itsdangerous import BadSignature, TimestampSigner
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from openpositions.clock import utcnow
 from openpositions.extensions import Model, db, rows_affected
 from openpositions.queue import crontab, periodic_task
+
+log = logging.getLogger(__name__)
 
 # Long enough to fix a form, come back from lunch and send it; the sweep deletes older ones.
 HOLD_FOR = timedelta(hours=2)
@@ -39,11 +43,25 @@ def _signer() -> TimestampSigner:
     return TimestampSigner(current_app.config["SECRET_KEY"], salt="held-cv")
 
 
-def hold_cv(cv: Cv) -> str:
-    """Keep a CV for its form; the signed, unguessable token the form carries."""
-    held = HeldCv(id=secrets.token_urlsafe(32), filename=cv.filename, data=cv.data)
-    db.session.add(held)
-    db.session.commit()
+def hold_cv(cv: Cv) -> str | None:
+    """Keep a CV for its form; the signed, unguessable token the form carries.
+
+    None when it cannot be kept: all held CVs together would pass HELD_CV_QUOTA (bytes), or
+    the database failed (a full disk, say). The form then asks for the file again.
+    """
+    quota = int(current_app.config["HELD_CV_QUOTA"])
+    try:
+        held_bytes = db.session.scalar(sa.select(sa.func.sum(sa.func.length(HeldCv.data))))
+        if (held_bytes or 0) + len(cv.data) > quota:
+            log.warning("Held CVs are at their quota (%d bytes); a CV was not held", quota)
+            return None
+        held = HeldCv(id=secrets.token_urlsafe(32), filename=cv.filename, data=cv.data)
+        db.session.add(held)
+        db.session.commit()
+    except SQLAlchemyError:
+        db.session.rollback()
+        log.exception("A CV could not be held for its form")
+        return None
     return _signer().sign(held.id).decode("ascii")
 
 

@@ -30,7 +30,7 @@ from openpositions.enquiries.intake.forms import EnquiryForm
 from openpositions.enquiries.intake.held_cvs import release_cv
 from openpositions.enquiries.intake.spam import new_stamp, read_stamp, time_trap_on
 from openpositions.enquiries.totals import count_spam
-from openpositions.extensions import limiter
+from openpositions.extensions import csrf, limiter
 from openpositions.formatting import format_size
 from openpositions.i18n import route_in_each_language
 from openpositions.web.errors import minutes_until_retry
@@ -70,6 +70,8 @@ def form() -> Response | tuple[str, int]:
             return render_form(form, not_offered=NotOffered(form.content.position(requested)))
         form.position.data = requested
         return render_form(form)
+    if current_app.config["WTF_CSRF_ENABLED"]:
+        csrf.protect()  # A CSRFError goes to form_expired.
     if request.form.get("switch_language"):
         # The language switch on the form: the same form in the other language, as typed.
         return render_again(form, status=200, keep_stamp=True)
@@ -110,15 +112,29 @@ def form() -> Response | tuple[str, int]:
     )
 
 
+# The form token is checked in the view, after the limits: a forged POST counts against the
+# flood limit like any other (CSRFProtect's own check comes before every view, and the limits).
+csrf.exempt(form)
+
+
 def render_again(
-    form: EnquiryForm, status: int, notices: Sequence[str] = (), keep_stamp: bool = False
+    form: EnquiryForm,
+    status: int,
+    notices: Sequence[str] = (),
+    keep_stamp: bool = False,
+    hold_new_cv: bool = True,
 ) -> tuple[str, int]:
     """The form as it was sent, the CV held, timed from when this visitor first saw it.
 
     `keep_stamp`: the stamp may serve once more (its enquiry was not accepted); otherwise a new
-    nonce, with the same time of first showing.
+    nonce, with the same time of first showing. `hold_new_cv`: off for a request that did not
+    pass the form token or the limits, whose file the site keeps nothing of.
     """
-    form.keep_cv_for_next_time()
+    if not form.keep_cv_for_next_time(hold_new_cv):
+        notices = [
+            *notices,
+            _("Please choose your CV again before you send the form: the site did not keep it."),
+        ]
     stamp = read_stamp(form.started.data)
     if not keep_stamp or stamp is None:
         form.started.data = new_stamp(stamp.shown_at if stamp else None)
@@ -184,7 +200,9 @@ def form_expired(error: CSRFError) -> tuple[str, int]:
     """A missing or stale form token: show the form again with what was typed."""
     log.info("Enquiry form expired or forged: %s", error.description)
     notice = _("Your form expired. Check your details and send it again.")
-    return render_again(resubmittable_form(), status=400, notices=[notice], keep_stamp=True)
+    return render_again(
+        resubmittable_form(), status=400, notices=[notice], keep_stamp=True, hold_new_cv=False
+    )
 
 
 @bp.errorhandler(429)
@@ -197,7 +215,9 @@ def too_many_enquiries(error: HTTPException) -> tuple[str, int]:
         "You have sent this form too often. You can send it again in %(num)d minutes.",
         minutes,
     )
-    return render_again(resubmittable_form(), status=429, notices=[notice], keep_stamp=True)
+    return render_again(
+        resubmittable_form(), status=429, notices=[notice], keep_stamp=True, hold_new_cv=False
+    )
 
 
 @bp.errorhandler(413)

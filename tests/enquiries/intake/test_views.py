@@ -143,6 +143,74 @@ def test_an_expired_form_sent_again_at_once_is_accepted(site: Callable[..., Flas
     assert len(stored_enquiries(app)) == 1
 
 
+# --- What an anonymous request may keep ----------------------------------------------------------
+
+CHOOSE_AGAIN = "Please choose your CV again before you send the form: the site did not keep it."
+
+
+def held_cvs(app: Flask) -> int:
+    with app.app_context():
+        return int(db.session.scalar(sa.select(sa.func.count()).select_from(HeldCv)) or 0)
+
+
+def test_a_forged_post_keeps_nothing_and_counts_against_the_flood_limit(
+    site: Callable[..., Flask],
+) -> None:
+    # No cookie, no form token, a valid CV and a field in error: as a script floods the form.
+    app = site(WTF_CSRF_ENABLED=True, RATELIMIT_ENABLED=True, ENQUIRY_FLOOD_LIMIT="3 per hour")
+    cv = (pdf_of_size(200_000), "cv.pdf", "application/pdf")
+    answers = [post_enquiry(app.test_client(), cv=cv, email="ada@example") for _ in range(4)]
+    assert [answer.status_code for answer in answers] == [400, 400, 400, 429]
+    assert held_cvs(app) == 0, "nothing of a forged or limited request is kept"
+    for answer in answers:
+        text = text_of(answer)
+        assert CHOOSE_AGAIN in text, "the applicant is told to choose the file again"
+        assert VALID_ENQUIRY["message"] in text, "what was typed is kept on the page"
+
+
+def test_a_cv_sent_with_a_valid_token_and_a_mistake_is_still_held(
+    site: Callable[..., Flask],
+) -> None:
+    app = site(WTF_CSRF_ENABLED=True)
+    client = app.test_client()
+    page = shown_form(client)
+    cv = (PDF_BYTES, "cv.pdf", "application/pdf")
+    again = send_from(client, page, csrf_token=hidden(page, "csrf_token"), cv=cv, email="ada@")
+    assert again.status_code == 422
+    assert held_cvs(app) == 1
+    assert CHOOSE_AGAIN not in text_of(again)
+
+
+def test_past_the_held_cvs_quota_the_applicant_chooses_the_file_again(
+    site: Callable[..., Flask],
+) -> None:
+    cv = (pdf_of_size(300_000), "cv.pdf", "application/pdf")
+    app = site(HELD_CV_QUOTA=500_000)  # Room for one such CV, not two.
+    first = post_enquiry(app.test_client(), cv=cv, email="ada@")
+    second = post_enquiry(app.test_client(), cv=cv, email="ada@")
+    assert (first.status_code, second.status_code) == (422, 422)
+    assert CHOOSE_AGAIN not in text_of(first)
+    assert CHOOSE_AGAIN in text_of(second)
+    assert held_cvs(app) == 1
+
+
+def test_a_database_that_cannot_hold_the_cv_gives_the_form_back_not_an_error(
+    site: Callable[..., Flask],
+) -> None:
+    app = site()
+    with app.app_context():
+        # As a full disk or a broken table fails an INSERT.
+        db.session.execute(sa.text("DROP TABLE held_cv"))
+        db.session.commit()
+    answer = post_enquiry(
+        app.test_client(), cv=(PDF_BYTES, "cv.pdf", "application/pdf"), email="ada@"
+    )
+    assert answer.status_code == 422
+    text = text_of(answer)
+    assert CHOOSE_AGAIN in text
+    assert VALID_ENQUIRY["message"] in text
+
+
 # --- Limits ---------------------------------------------------------------------------------------
 
 
