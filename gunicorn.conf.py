@@ -26,6 +26,10 @@ graceful_timeout = 20
 # Only used by threaded workers; sync workers close each connection, nginx keeps the clients'.
 keepalive = 5
 proc_name = "openpositions"
+# Each worker is replaced after about a thousand requests (one at a time, never all at once):
+# memory a hostile upload or a leak left behind is given back, whatever the allocator keeps.
+max_requests = 1000
+max_requests_jitter = 200
 
 accesslog = "-"
 errorlog = "-"

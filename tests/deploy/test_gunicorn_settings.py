@@ -32,3 +32,9 @@ def test_a_start_with_site_url_says_nothing(
 ) -> None:
     monkeypatch.setenv("FLASK_SITE_URL", "https://www.example.org")
     assert starting(caplog) == []
+
+
+def test_workers_are_recycled_one_at_a_time() -> None:
+    # A worker's memory is given back however it grew; the jitter spreads the restarts out.
+    assert SETTINGS["max_requests"] >= 100
+    assert 0 < SETTINGS["max_requests_jitter"] < SETTINGS["max_requests"]
