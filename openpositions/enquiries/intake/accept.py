@@ -6,16 +6,17 @@ import re
 import secrets
 import unicodedata
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.orm import Mapped, mapped_column
 
 from openpositions.clock import utcnow
 from openpositions.enquiries import totals
 from openpositions.enquiries.delivery.tasks import queue_delivery
 from openpositions.enquiries.models import Enquiry
-from openpositions.extensions import db
+from openpositions.extensions import Model, db
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +39,24 @@ class EnquiryNotStored(Exception):
     """The database could not store the enquiry: it must not be confirmed."""
 
 
+class RecentEnquiry(Model):
+    """The fingerprint of an enquiry received in the last DUPLICATE_WINDOW, once.
+
+    Its key is what makes "the same enquiry is stored once" hold when the same form is sent
+    from several tabs or by a script at the same moment: each request first looks for a
+    duplicate and finds none, but only one can add this row.
+    """
+
+    __tablename__ = "recent_enquiry"
+
+    fingerprint: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    received_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class SameEnquiryMeanwhile(Exception):
+    """The same enquiry was stored by another request a moment ago."""
+
+
 def accept_enquiry(enquiry: Enquiry, form_stamp: str | None = None) -> Accepted:
     """Store a new, validated enquiry (once) and queue its delivery.
 
@@ -52,7 +71,14 @@ def accept_enquiry(enquiry: Enquiry, form_stamp: str | None = None) -> Accepted:
         if form_stamp is not None and stamp_used(form_stamp):
             return Accepted(enquiry, is_new=False, stamp_used_before=True)
         enquiry.form_stamp = form_stamp
+        claim_fingerprint(enquiry)
         record_enquiry(enquiry)
+    except SameEnquiryMeanwhile:
+        duplicate = recent_duplicate(enquiry)
+        if duplicate is None:  # Withdrawn meanwhile: stored anew, as a new enquiry would be.
+            return accept_enquiry(forget_fingerprint(enquiry), form_stamp)
+        log.info("Enquiry %s submitted twice at once; stored once", duplicate.reference)
+        return Accepted(duplicate, is_new=False)
     except IntegrityError:
         # Another request took the same stamp a moment ago (the unique column says so).
         db.session.rollback()
@@ -98,6 +124,33 @@ def recent_duplicate(enquiry: Enquiry) -> Enquiry | None:
         .limit(1)
     )
     return db.session.scalars(query).first()
+
+
+def claim_fingerprint(enquiry: Enquiry) -> None:
+    """Add the enquiry's fingerprint to the recent ones, in the transaction that stores it.
+
+    Raises SameEnquiryMeanwhile (rolled back) if another request holds it: on PostgreSQL the
+    insert waits for that request's transaction, so its enquiry is there to be found.
+    """
+    now = utcnow()
+    db.session.execute(
+        sa.delete(RecentEnquiry).where(RecentEnquiry.received_at < now - DUPLICATE_WINDOW)
+    )
+    db.session.add(RecentEnquiry(fingerprint=fingerprint(enquiry), received_at=now))
+    try:
+        db.session.flush()
+    except IntegrityError as error:
+        db.session.rollback()
+        raise SameEnquiryMeanwhile() from error
+
+
+def forget_fingerprint(enquiry: Enquiry) -> Enquiry:
+    """Drop the recent fingerprint of an enquiry no longer stored; the enquiry, to store anew."""
+    db.session.execute(
+        sa.delete(RecentEnquiry).where(RecentEnquiry.fingerprint == fingerprint(enquiry))
+    )
+    db.session.commit()
+    return enquiry
 
 
 def record_enquiry(enquiry: Enquiry) -> Enquiry:
