@@ -4,6 +4,7 @@ Composed with Python's modern email API: every address an Address, every header 
 policy, so that names in any script arrive as typed and bodies keep to SMTP's line limit.
 """
 
+import quopri
 import re
 from datetime import UTC, datetime
 from email import policy
@@ -22,16 +23,38 @@ from openpositions.mail.headers import set_address_header, set_text_header
 MAIL_POLICY = policy.SMTP.clone(cte_type="7bit", refold_source="none")
 
 # What the text parts, the headers and the MIME structure may take at most, beside an attachment:
-# a 5,000-character message in both parts, escaped and encoded, stays well below it.
+# a 5,000-character message in both parts, escaped and each in its smaller encoding, stays well
+# below it (about 80 KB at worst).
 MESSAGE_ALLOWANCE = 128 * 1024
+# Left free for the headers that the relays after ours add (Received, DKIM-Signature, ...): a
+# mail that fills our relay's limit to the byte would be refused by the next hop.
+HEADROOM_FOR_LATER_HOPS = 64 * 1024
 # base64 writes 57 bytes as a line of 76 characters and CRLF.
 BASE64_LINE_INPUT, BASE64_LINE_OUTPUT = 57, 78
+# Lines this long or shorter travel as they are (7bit) when they are plain ASCII.
+SHORT_LINE = 78
 
 
 def largest_attachment(max_message_size: int) -> int:
-    """The largest attachment (bytes) whose mail fits a relay that takes `max_message_size`."""
-    lines = max(0, max_message_size - MESSAGE_ALLOWANCE) // BASE64_LINE_OUTPUT
-    return lines * BASE64_LINE_INPUT
+    """The largest attachment (bytes) whose mail fits a relay that takes `max_message_size`,
+    with room left for the relays after it."""
+    room = max_message_size - MESSAGE_ALLOWANCE - HEADROOM_FOR_LATER_HOPS
+    return max(0, room) // BASE64_LINE_OUTPUT * BASE64_LINE_INPUT
+
+
+def body_encoding(text: str) -> str | None:
+    """The smaller transfer encoding for a text part, measured on the whole of it.
+
+    Python's email package picks one from the first lines alone: a message that starts in
+    English and goes on in emoji went quoted-printable, three times larger than base64. None
+    lets plain ASCII in short lines travel as it is.
+    """
+    data = text.encode("utf-8")
+    if data.isascii() and all(len(line) <= SHORT_LINE for line in data.splitlines()):
+        return None
+    quoted = len(quopri.encodestring(data))
+    base64 = -(-len(data) // BASE64_LINE_INPUT) * BASE64_LINE_OUTPUT
+    return "quoted-printable" if quoted <= base64 else "base64"
 
 
 def site_sender() -> Address:
@@ -72,7 +95,7 @@ def compose(
         set_address_header(message, "Reply-To", reply_to)
     message["Date"] = format_datetime(datetime.now(UTC))
     message["Message-ID"] = message_id
-    message.set_content(text)
+    message.set_content(text, cte=body_encoding(text))
     if html is not None:
-        message.add_alternative(html, subtype="html")
+        message.add_alternative(html, subtype="html", cte=body_encoding(html))
     return message
