@@ -37,6 +37,8 @@ def purge_expired(days: int | None = None) -> Purged:
     )
     db.session.commit()
     purged = Purged(deleted=rows_affected(result), kept_undelivered=int(kept or 0))
+    if purged.deleted:
+        give_space_back()
     log.info("Purged %d enquiries received before %s", purged.deleted, cutoff.date().isoformat())
     if purged.kept_undelivered:
         log.warning(
@@ -45,6 +47,19 @@ def purge_expired(days: int | None = None) -> Purged:
             purged.kept_undelivered,
         )
     return purged
+
+
+def give_space_back() -> None:
+    """Return the space of deleted rows (their CVs) to the disk.
+
+    SQLite keeps a deleted row's pages for later rows: without VACUUM, a file that held a
+    hundred CVs stays that size after they are purged. PostgreSQL's autovacuum reuses the
+    space by itself.
+    """
+    if db.engine.dialect.name != "sqlite":
+        return
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.exec_driver_sql("VACUUM")
 
 
 @periodic_task(crontab(minute="23", hour="3"), name="purge_expired_enquiries")

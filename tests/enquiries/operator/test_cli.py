@@ -17,8 +17,10 @@ from openpositions.enquiries.models import Enquiry
 from openpositions.enquiries.operator.export import EXPORT_COLUMNS
 from openpositions.enquiries.operator.listing import display_width, truncate
 from openpositions.extensions import db
-from tests.support.app import an_enquiry, queued_tasks, stored_enquiries
+from tests.support.app import an_enquiry, make_app, queued_tasks, stored_enquiries
 from tests.support.forms import PDF_BYTES
+from tests.support.pdfs import pdf_of_size
+from tests.support.smtp import SmtpSink
 
 pytestmark = pytest.mark.database
 
@@ -406,3 +408,23 @@ def test_purge_takes_a_shorter_retention(app: Flask, runner: FlaskCliRunner) -> 
     )
     with app.app_context():
         assert db.session.query(Enquiry).count() == 1
+
+
+def test_purging_gives_the_cvs_space_back_to_the_disk(tmp_path: Path, smtp: SmtpSink) -> None:
+    # SQLite only: PostgreSQL's autovacuum reuses the space by itself.
+    database = tmp_path / "enquiries.sqlite3"
+    app = make_app(tmp_path, smtp.port, SQLALCHEMY_DATABASE_URI=f"sqlite:///{database}")
+    runner = app.test_cli_runner()
+    retention = app.config["ENQUIRY_RETENTION_DAYS"]
+    for number in range(30):
+        add_enquiry(
+            app,
+            f"Applicant{number}",
+            age_days=retention + 1,
+            status="sent",
+            cv_data=pdf_of_size(300_000),
+        )
+    full = database.stat().st_size
+    assert full > 9_000_000
+    assert runner.invoke(args=["enquiries", "purge"]).output == "Deleted 30 enquiries.\n"
+    assert database.stat().st_size < full // 10
