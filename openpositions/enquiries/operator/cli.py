@@ -11,11 +11,20 @@ from flask.cli import AppGroup
 from openpositions.enquiries.delivery.tasks import requeue
 from openpositions.enquiries.intake.accept import REFERENCE, find_enquiry
 from openpositions.enquiries.models import DELIVERY_STATUSES, FAILED, Enquiry
-from openpositions.enquiries.operator.export import DELIMITERS, ENCODING, EXPORT_COLUMNS, write_csv
+from openpositions.enquiries.operator.export import (
+    DELIMITERS,
+    ENCODING,
+    EXPORT_BATCH,
+    EXPORT_COLUMNS,
+    write_csv,
+)
 from openpositions.enquiries.operator.listing import table_lines
 from openpositions.enquiries.operator.retention import purge_expired
 from openpositions.extensions import db
 from openpositions.formatting import format_moment, visible_controls
+
+# Enquiries `list` shows unless told otherwise: a screenful or two, the newest.
+LIST_LIMIT = 50
 
 enquiries_cli = AppGroup(
     "enquiries", help="List, show, resend, export and purge enquiries; take out a CV."
@@ -37,17 +46,30 @@ def reference_argument(ctx: click.Context, param: click.Parameter, value: str | 
 @click.option(
     "--status", type=click.Choice(DELIVERY_STATUSES), help="Only enquiries in this state."
 )
-def list_enquiries(status: str | None) -> None:
+@click.option(
+    "--limit",
+    type=click.IntRange(min=1),
+    default=LIST_LIMIT,
+    show_default=True,
+    help="Show at most this many, the newest.",
+)
+def list_enquiries(status: str | None, limit: int) -> None:
     """One line per enquiry, newest first; times in the group's zone (TIMEZONE)."""
-    query = sa.select(Enquiry).order_by(Enquiry.created_at.desc())
-    if status:
-        query = query.where(Enquiry.status == status)
-    enquiries = list(db.session.scalars(query))
+    chosen = [Enquiry.status == status] if status else []
+    query = sa.select(Enquiry).where(*chosen)
+    query = query.order_by(Enquiry.created_at.desc(), Enquiry.id.desc())
+    # One more than shown, to know whether there are more: a page, not every row in memory.
+    enquiries = list(db.session.scalars(query.limit(limit + 1)))
     if not enquiries:
         click.echo(f"No enquiries with status {status}." if status else "No enquiries yet.")
         return
-    for line in table_lines(enquiries):
+    for line in table_lines(enquiries[:limit]):
         click.echo(line)
+    if len(enquiries) > limit:
+        older = db.session.scalar(sa.select(sa.func.count()).select_from(Enquiry).where(*chosen))
+        click.echo(
+            f"... and {int(older or 0) - limit} older; see them with --limit, or all with export."
+        )
 
 
 @enquiries_cli.command("show")
@@ -99,7 +121,13 @@ def export(delimiter: str, output: Path) -> None:
     UTF-8 with a byte-order mark, times in ISO 8601 with their offset in the group's zone, and
     any cell a spreadsheet would run as a formula made plain text with a leading apostrophe.
     """
-    enquiries = db.session.scalars(sa.select(Enquiry).order_by(Enquiry.created_at))
+    # Only the exported columns, fetched in batches and never kept: memory stays flat whether
+    # there are a hundred enquiries or fifty thousand.
+    enquiries = db.session.execute(
+        sa.select(*(getattr(Enquiry, column) for column in EXPORT_COLUMNS))
+        .order_by(Enquiry.created_at)
+        .execution_options(yield_per=EXPORT_BATCH)
+    )
     try:
         with click.open_file(output, "wb") as binary:
             # One text layer of our own on the bytes, standard output's or the file's, so

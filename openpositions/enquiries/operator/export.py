@@ -7,12 +7,14 @@ from typing import IO, Any
 import defusedcsv.csv as defusedcsv
 
 from openpositions.clock import in_group_timezone
-from openpositions.enquiries.models import Enquiry
 
 EXPORT_COLUMNS = (
     "reference", "created_at", "status", "attempts", "name", "email", "position_slug",
     "position_title", "language", "message", "cv_filename", "cv_size", "sent_at", "last_error",
 )  # fmt: skip
+
+# Rows fetched from the database at a time.
+EXPORT_BATCH = 500
 
 # Comma for most spreadsheets; semicolon for those set up for German, where the comma is the
 # decimal separator and a comma-separated file opens as one column.
@@ -30,8 +32,10 @@ FIRST_CHARACTERS_DEFUSEDCSV_MISSES = ("\t", "\r")
 NEUTRALISING_PREFIX = "'"
 
 
-def write_csv(enquiries: Iterable[Enquiry], stream: IO[str], delimiter: str = ",") -> int:
+def write_csv(enquiries: Iterable[Any], stream: IO[str], delimiter: str = ",") -> int:
     """Write a header and one row per enquiry to a text stream opened with newline="".
+
+    Each enquiry is an Enquiry or a row of EXPORT_COLUMNS, read by column name.
 
     Returns how many enquiries it wrote.
     """

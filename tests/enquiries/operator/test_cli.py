@@ -428,3 +428,16 @@ def test_purging_gives_the_cvs_space_back_to_the_disk(tmp_path: Path, smtp: Smtp
     assert full > 9_000_000
     assert runner.invoke(args=["enquiries", "purge"]).output == "Deleted 30 enquiries.\n"
     assert database.stat().st_size < full // 10
+
+
+def test_list_shows_a_page_of_the_newest_and_says_how_many_more(
+    app: Flask, runner: FlaskCliRunner
+) -> None:
+    for number in range(5):
+        add_enquiry(app, f"Applicant{number}", age_days=5 - number)
+    output = runner.invoke(args=["enquiries", "list", "--limit", "3"]).output
+    header, *lines = output.splitlines()
+    assert [line.split()[-2] for line in lines[:3]] == ["Applicant4", "Applicant3", "Applicant2"]
+    assert lines[3:] == ["... and 2 older; see them with --limit, or all with export."]
+    everything = runner.invoke(args=["enquiries", "list"]).output
+    assert "older" not in everything and len(everything.splitlines()) == 6
