@@ -79,9 +79,16 @@ def lane_of_command(command: str) -> str | None:
     return None
 
 
+# The site's own check of an uploaded CV, which each upload runs in a child process of its own
+# (openpositions/enquiries/intake/cv_check.py): part of taking in a form, needing no server.
+CV_CHECK = ["-m", "openpositions.enquiries.intake.cv_check"]
+
+
 def lane_of_program(executable: object, args: object) -> str | None:
     """The lane of what subprocess.Popen is about to start (a shell's commands too), or None."""
     words = _words(args)
+    if words[1:] == CV_CHECK:
+        return None
     command = _word(executable) if executable is not None else (words or [""])[0]
     if Path(command).name in SHELLS and "-c" in words[:-1]:
         script = words[words.index("-c") + 1]

@@ -9,12 +9,20 @@ fonts and images are never decompressed, so a 10 MB file takes a fraction of a s
 
 import enum
 import io
+import logging
+import os
+import resource
+import subprocess
+import sys
 from collections.abc import Iterable, Iterator
 from itertools import chain
+from pathlib import Path
 
 import pikepdf
 import pikepdf.settings
 from pikepdf import Array, Dictionary, Name, Stream
+
+log = logging.getLogger(__name__)
 
 # A CV has a few thousand objects, dictionary entries and array items, a long thesis tens of
 # thousands; past this many a file is refused rather than holding up the request.
@@ -207,3 +215,82 @@ def entries_of(dictionary: Dictionary) -> list[tuple[str, pikepdf.Object]]:
     except UnicodeDecodeError:
         # as_dict() fails on a key that is not UTF-8, which PDF allows; items() takes it.
         return list(dictionary.items())
+
+
+# A file that takes more than this to check is refused as too complex: a hostile PDF (millions
+# of nested arrays, hundreds of object streams each inflating to the qpdf limit) could otherwise
+# hold a web worker for half a minute and take gigabytes. Ordinary CVs take well under a second.
+CHECK_SECONDS = 2
+CHECK_MEMORY = 512 * 1024 * 1024
+# Where this module is importable from, for the child process.
+PROJECT_DIR = str(Path(__file__).resolve().parents[3])
+
+
+def contained_cv_problem(data: bytes) -> CvProblem | None:
+    """cv_problem, run in a child process held to CHECK_SECONDS of CPU and CHECK_MEMORY.
+
+    Whatever the file does to qpdf, the web worker waits about two seconds at most and its own
+    memory does not grow: past either limit the child is stopped and the file refused.
+    """
+    environment = {**os.environ, "PYTHONPATH": PROJECT_DIR}
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", __name__],
+            input=data,
+            capture_output=True,
+            # The CPU limit stops a busy child first; this one, a child that waits, or a start
+            # slowed by a machine under load.
+            timeout=CHECK_SECONDS + 8,
+            env=environment,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        log.warning("A CV took longer than %d s to check; refused as too complex", CHECK_SECONDS)
+        return CvProblem.TOO_COMPLEX
+    except OSError:
+        # No child could be started (no process left, say): checked here, as before, rather
+        # than refusing every CV.
+        log.exception("The CV check could not start its child process; checking in-process")
+        return cv_problem(data)
+    answer = done.stdout.decode("ascii", "replace").strip()
+    if done.returncode == 0 and answer == "ok":
+        return None
+    if done.returncode == 0 and answer in CvProblem.__members__:
+        return CvProblem[answer]
+    log.warning(
+        "A CV's check was stopped (exit %d: %s); refused as too complex",
+        done.returncode, done.stderr.decode("utf-8", "replace").strip()[-300:],
+    )  # fmt: skip
+    return CvProblem.TOO_COMPLEX
+
+
+def check_standard_input() -> None:
+    """The child: read a file on standard input, print its problem's name or "ok"."""
+    used = resource.getrusage(resource.RUSAGE_SELF)
+    cpu = int(used.ru_utime + used.ru_stime) + CHECK_SECONDS
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
+    resource.setrlimit(resource.RLIMIT_AS, (CHECK_MEMORY, CHECK_MEMORY))
+    problem = cv_problem(sys.stdin.buffer.read())
+    if problem is CvProblem.DAMAGED and peak_memory() > CHECK_MEMORY // 2:
+        # qpdf ran out of the memory it may have, and says so as it would of a broken file.
+        problem = CvProblem.TOO_COMPLEX
+    print("ok" if problem is None else problem.name)
+
+
+def peak_memory() -> int:
+    """This process's peak resident memory in bytes (0 where the system does not say).
+
+    Not getrusage's ru_maxrss: Linux carries that over from the parent across exec.
+    """
+    try:
+        status = Path("/proc/self/status").read_text()
+    except OSError:
+        return 0
+    for line in status.splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) * 1024
+    return 0
+
+
+if __name__ == "__main__":
+    check_standard_input()

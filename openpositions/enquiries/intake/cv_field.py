@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.utils import secure_filename
 from wtforms.validators import StopValidation, ValidationError
 
-from openpositions.enquiries.intake.cv_check import CvProblem, cv_problem
+from openpositions.enquiries.intake.cv_check import CvProblem, contained_cv_problem
 from openpositions.enquiries.intake.held_cvs import Cv
 from openpositions.formatting import format_size
 from openpositions.mail.composing import largest_attachment
@@ -78,7 +78,7 @@ def uploaded_cv(form: Any, field: Any) -> None:
                 size=format_size(limit, rounded_down=True),
             )
         )
-    problem = cv_problem(data)
+    problem = contained_cv_problem(data)
     if problem is not None:
         raise ValidationError(CV_PROBLEM_MESSAGES[problem])
     form.new_cv = Cv(filename=(secure_filename(upload.filename) or "cv.pdf")[-120:], data=data)

@@ -5,6 +5,7 @@ import io
 import os
 import re
 import subprocess
+import sys
 import time
 import zlib
 from collections.abc import Callable
@@ -18,7 +19,12 @@ from flask.testing import FlaskClient
 from pikepdf import Array, Dictionary, Name, String
 from werkzeug.test import TestResponse
 
-from openpositions.enquiries.intake.cv_check import MAX_ITEMS, CvProblem, cv_problem
+from openpositions.enquiries.intake.cv_check import (
+    MAX_ITEMS,
+    CvProblem,
+    contained_cv_problem,
+    cv_problem,
+)
 from openpositions.enquiries.intake.cv_field import CV_PROBLEM_MESSAGES
 from tests.support.app import queued_tasks, stored_enquiries
 from tests.support.forms import PDF_BYTES, VALID_ENQUIRY, multipart
@@ -530,3 +536,58 @@ def test_a_good_cv_is_stored_and_attached_to_the_professors_mail(
     (attachment,) = list(to_professor.message.iter_attachments())
     assert attachment.get_content_type() == "application/pdf"
     assert attachment.get_payload(decode=True) == data
+
+
+# --- Hostile files, checked where they cannot hold a worker ---------------------------------------
+
+
+def raw_pdf(objects: list[bytes]) -> bytes:
+    """A PDF of these objects (1 is the catalog), with its cross-reference table and trailer."""
+    out = bytearray(b"%PDF-1.7\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    for offset in offsets:
+        out += b"%010d 00000 n \n" % offset
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    return bytes(out)
+
+
+def array_bomb(items: int) -> bytes:
+    """One array of `items` small arrays: 7 MB that qpdf builds into 800 MB of objects."""
+    return raw_pdf(
+        [
+            b"<< /Type /Catalog /Pages 2 0 R /Big 3 0 R >>",
+            b"<< /Type /Pages /Kids [] /Count 0 >>",
+            b"[" + b"[0]" * items + b"]",
+        ]
+    )
+
+
+def test_the_contained_check_says_what_the_check_says() -> None:
+    pdf = cv_document()
+    open_action_javascript(pdf)
+    for data in (saved(cv_document()), saved(pdf), PDF_BYTES, b"MZ not a pdf"):
+        assert contained_cv_problem(data) is cv_problem(data)
+
+
+def test_a_file_that_would_take_gigabytes_is_refused_as_too_complex() -> None:
+    # In the web worker itself this took 2.4 s and 780 MB, and a worker kept the memory after.
+    assert contained_cv_problem(array_bomb(2_400_000)) is CvProblem.TOO_COMPLEX
+
+
+def test_without_a_child_process_the_check_still_runs_and_says_so(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(sys, "executable", "/nonexistent/python")
+    pdf = cv_document()
+    open_action_javascript(pdf)
+    assert contained_cv_problem(saved(pdf)) is CvProblem.JAVASCRIPT
+    assert contained_cv_problem(PDF_BYTES) is None
+    assert "could not start its child process" in caplog.text
