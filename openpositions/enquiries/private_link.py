@@ -1,15 +1,17 @@
 """The applicant's private link: a signed token bound to one enquiry, and what it opens.
 
-The token is [id, reference, secret] signed with SECRET_KEY under a salt of its own, so no
-other token the site signs passes for one. The secret is random per enquiry and stored with
-it: a reference, which the applicant may quote anywhere, opens nothing, and neither does an
-id. The link holds as long as the enquiry is stored; once it is withdrawn or purged, the
-signature still checks but nothing is found, which the pages answer with 410.
+The token is [reference, secret] signed with SECRET_KEY under a salt of its own, so no other
+token the site signs passes for one. It holds no enquiry id: the signed part is readable, and
+an id would tell how many enquiries came in (links sent before carried one, and still open).
+The secret is random per enquiry and stored with it: a reference, which the applicant may quote
+anywhere, opens nothing. The link holds as long as the enquiry is stored; once it is withdrawn
+or purged, the signature still checks but nothing is found, which the pages answer with 410.
 Changing SECRET_KEY makes every link sent so far unusable (404).
 """
 
 import hmac
 
+import sqlalchemy as sa
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 
@@ -29,7 +31,7 @@ def _serializer() -> URLSafeSerializer:
 
 
 def private_token(enquiry: Enquiry) -> str:
-    return _serializer().dumps([enquiry.id, enquiry.reference, enquiry.private_link_secret])
+    return _serializer().dumps([enquiry.reference, enquiry.private_link_secret])
 
 
 def private_link_url(enquiry: Enquiry) -> str:
@@ -49,16 +51,13 @@ def open_private_link(token: str) -> Enquiry | None:
     Raises NotAPrivateLink for a token the site did not make.
     """
     try:
-        enquiry_id, reference, secret = _serializer().loads(token)
+        *_, reference, secret = _serializer().loads(token)  # Older links: [id, reference, secret].
     except (BadSignature, ValueError, TypeError) as error:
         raise NotAPrivateLink() from error
-    if not (isinstance(enquiry_id, int) and isinstance(reference, str) and isinstance(secret, str)):
+    if not (isinstance(reference, str) and isinstance(secret, str)):
         raise NotAPrivateLink()
-    enquiry = db.session.get(Enquiry, enquiry_id)
+    enquiry = db.session.scalars(sa.select(Enquiry).where(Enquiry.reference == reference)).first()
     if enquiry is None:
         return None
-    # A deleted enquiry's id can be given to a new one (SQLite reuses the highest): the
-    # reference and secret tell the new enquiry from the one the link was made for.
-    same_reference = hmac.compare_digest(enquiry.reference, reference)
-    same_secret = hmac.compare_digest(enquiry.private_link_secret, secret)
-    return enquiry if same_reference and same_secret else None
+    # The secret tells the enquiry the link was made for from any other with its reference.
+    return enquiry if hmac.compare_digest(enquiry.private_link_secret, secret) else None

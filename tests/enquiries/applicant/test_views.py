@@ -13,12 +13,13 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from flask_migrate import downgrade, upgrade
+from itsdangerous import URLSafeSerializer
 from werkzeug.test import TestResponse
 
 from openpositions import create_app
 from openpositions.enquiries import totals
 from openpositions.enquiries.models import Enquiry
-from openpositions.enquiries.private_link import private_token
+from openpositions.enquiries.private_link import SALT, private_token
 from openpositions.extensions import db
 from openpositions.formatting import format_moment
 from openpositions.queue import queue_of
@@ -435,3 +436,22 @@ def test_the_migration_gives_every_stored_enquiry_a_secret_of_its_own(
         db.engine.dispose()
     assert len(set(secrets)) == 2 and all(len(secret) >= 43 for secret in secrets)
     assert withdrawn == 0
+
+
+def test_a_private_link_tells_nothing_of_how_many_enquiries_came_in(
+    app: Flask, client: FlaskClient
+) -> None:
+    for number in range(3):
+        assert post_enquiry(client, message=f"{MESSAGE} ({number})").status_code == 303
+    with app.app_context():
+        enquiry = db.session.scalars(sa.select(Enquiry).order_by(Enquiry.id.desc())).first()
+        assert enquiry is not None and enquiry.id == 3
+        token = private_token(enquiry)
+        # The signed part is readable by whoever has the link: it holds no id.
+        payload = json.loads(base64.urlsafe_b64decode(token.split(".")[0] + "=="))
+        assert payload == [enquiry.reference, enquiry.private_link_secret]
+        # A link sent before, which carried the id, still opens its enquiry.
+        serializer = URLSafeSerializer(app.config["SECRET_KEY"], salt=SALT)
+        older = serializer.dumps([enquiry.id, enquiry.reference, enquiry.private_link_secret])
+    assert client.get(f"/enquiry/yours/{token}").status_code == 200
+    assert client.get(f"/enquiry/yours/{older}").status_code == 200
