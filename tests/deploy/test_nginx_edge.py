@@ -249,6 +249,15 @@ def test_while_gunicorn_is_down_the_edge_answers_with_stored_pages_or_its_own(
             assert page.headings == [(1, "Back in a moment"), (2, "Gleich wieder da")]
             assert "/enquiry" not in page.hrefs(), "nothing to send the form to"
 
+        # A private link or a confirmation's address opened meanwhile: its key reaches no log.
+        key = "a" * 40 + ".private-key-of-an-applicant"
+        for path in (f"/enquiry/yours/{key}", f"/de/enquiry/received/{key}"):
+            answer = visitor.get(path)
+            assert answer.status == 503
+            assert "Back in a moment" in answer.text
+        assert "private-key-of-an-applicant" not in edge.nginx.error_log()
+        assert "connect() failed" in edge.nginx.error_log(), "other upstream errors are logged"
+
 
 def test_static_files_come_from_disk_for_a_year(edge: Edge) -> None:
     answer = edge.visitor().get("/static/site.css?v=1")
