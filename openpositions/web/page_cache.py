@@ -10,6 +10,7 @@ deploy/nginx/openpositions.conf); every other answer is marked `no-store`.
 
 import hashlib
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import TypeVar
 
 from flask import Flask, Response, current_app, g, request
@@ -17,7 +18,29 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from openpositions.content import current_content, current_day
 
-MAX_ENTRIES = 512
+# The most the rendered pages may take in one worker's memory. Every public page of a group with
+# a thousand positions, in both languages, takes a few MB; what passes this comes from many
+# distinct addresses or hosts (without SITE_URL the host is part of the key), and empties it.
+MAX_BYTES = 16 * 1024 * 1024
+
+
+@dataclass
+class RenderedPages:
+    """The pages rendered so far in this worker, and how many bytes they take."""
+
+    pages: dict[tuple[str, ...], tuple[bytes, str]] = field(default_factory=dict)
+    size: int = 0
+
+    def get(self, key: tuple[str, ...]) -> tuple[bytes, str] | None:
+        return self.pages.get(key)
+
+    def keep(self, key: tuple[str, ...], body: bytes, etag: str) -> None:
+        if self.size + len(body) > MAX_BYTES:
+            self.pages.clear()  # Start afresh rather than grow.
+            self.size = 0
+        self.pages[key] = (body, etag)
+        self.size += len(body)
+
 
 AnyResponse = TypeVar("AnyResponse", bound=BaseResponse)
 
@@ -29,8 +52,8 @@ def cached_page(
 
     The response carries a strong ETag and Cache-Control, and a matching If-None-Match gets a 304.
     """
-    cache: dict[tuple[str, ...], tuple[bytes, str]] = current_app.extensions.setdefault(
-        "openpositions.web.page_cache", {}
+    cache: RenderedPages = current_app.extensions.setdefault(
+        "openpositions.web.page_cache", RenderedPages()
     )
     # The path, which names the language too, not the query string: ?utm_source=... must
     # neither miss nor flush the cache. The host only matters where absolute links are taken
@@ -50,9 +73,7 @@ def cached_page(
         finally:
             g.rendering_shared_page = False
         entry = (body, hashlib.sha256(body).hexdigest()[:32])
-        if len(cache) >= MAX_ENTRIES:
-            cache.clear()  # Only reached by many distinct URLs: start afresh rather than grow.
-        cache[key] = entry
+        cache.keep(key, *entry)
     body, etag = entry
     response = current_app.response_class(body, status=status, mimetype=mimetype)
     response.set_etag(etag)

@@ -5,6 +5,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from config import defaults
+from openpositions.web import page_cache
 from tests.support.content import SEED_SLUG
 from tests.support.forms import post_enquiry
 
@@ -93,3 +94,21 @@ def test_a_view_that_marks_its_answer_public_and_sets_a_cookie_is_not_public(app
     response = app.test_client().get("/careless")
     assert response.cache_control.no_store
     assert not response.cache_control.public
+
+
+def test_pages_for_many_hosts_take_no_more_memory_than_the_cap(
+    app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Without SITE_URL a page's links come from the request's host, so each host is a page
+    # of its own: a client sending a new Host each time must not grow the worker without end.
+    monkeypatch.setattr(page_cache, "MAX_BYTES", 100_000)
+    first = client.get("/openpositions", headers={"Host": "host-0.example"})
+    assert first.status_code == 200
+    for number in range(1, 40):
+        answer = client.get("/openpositions", headers={"Host": f"host-{number}.example"})
+        assert answer.status_code == 200
+        assert f"http://host-{number}.example/openpositions" in answer.get_data(as_text=True)
+        pages = app.extensions["openpositions.web.page_cache"]
+        assert pages.size <= 100_000
+        assert pages.size == sum(len(body) for body, _ in pages.pages.values())
+    assert len(first.get_data()) * 3 < 100_000, "several pages fit before it starts afresh"
