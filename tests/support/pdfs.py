@@ -42,3 +42,32 @@ def pdf_of_size(size: int) -> bytes:
         pdf = assemble(stream[: len(stream) - excess])
     assert len(pdf) == size, (len(pdf), size)
     return pdf
+
+
+def raw_pdf(objects: list[bytes]) -> bytes:
+    """A PDF of these objects (1 is the catalog), with its cross-reference table and trailer."""
+    out = bytearray(b"%PDF-1.7\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    for offset in offsets:
+        out += b"%010d 00000 n \n" % offset
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    return bytes(out)
+
+
+def array_bomb(items: int) -> bytes:
+    """One array of `items` small arrays: 7 MB that qpdf builds into 800 MB of objects."""
+    return raw_pdf(
+        [
+            b"<< /Type /Catalog /Pages 2 0 R /Big 3 0 R >>",
+            b"<< /Type /Pages /Kids [] /Count 0 >>",
+            b"[" + b"[0]" * items + b"]",
+        ]
+    )

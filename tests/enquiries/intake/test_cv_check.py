@@ -28,6 +28,7 @@ from openpositions.enquiries.intake.cv_check import (
 from openpositions.enquiries.intake.cv_field import CV_PROBLEM_MESSAGES
 from tests.support.app import queued_tasks, stored_enquiries
 from tests.support.forms import PDF_BYTES, VALID_ENQUIRY, multipart
+from tests.support.pdfs import array_bomb
 from tests.support.smtp import SmtpSink
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -539,35 +540,6 @@ def test_a_good_cv_is_stored_and_attached_to_the_professors_mail(
 
 
 # --- Hostile files, checked where they cannot hold a worker ---------------------------------------
-
-
-def raw_pdf(objects: list[bytes]) -> bytes:
-    """A PDF of these objects (1 is the catalog), with its cross-reference table and trailer."""
-    out = bytearray(b"%PDF-1.7\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    for offset in offsets:
-        out += b"%010d 00000 n \n" % offset
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1,
-        xref,
-    )
-    return bytes(out)
-
-
-def array_bomb(items: int) -> bytes:
-    """One array of `items` small arrays: 7 MB that qpdf builds into 800 MB of objects."""
-    return raw_pdf(
-        [
-            b"<< /Type /Catalog /Pages 2 0 R /Big 3 0 R >>",
-            b"<< /Type /Pages /Kids [] /Count 0 >>",
-            b"[" + b"[0]" * items + b"]",
-        ]
-    )
 
 
 def test_the_contained_check_says_what_the_check_says() -> None:
