@@ -142,6 +142,9 @@ def transfer(host: smtplib.SMTP, sender: str, recipients: list[str], data: bytes
         ) from error
     if code != 250:
         raise smtplib.SMTPDataError(code, reply)
+    if host.sock is not None:
+        # What follows (QUIT) is a command like any other: MAIL_TIMEOUT again.
+        host.sock.settimeout(float(current_app.config["MAIL_TIMEOUT"]))
 
 
 def reset(host: smtplib.SMTP) -> None:

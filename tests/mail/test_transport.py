@@ -4,7 +4,9 @@ names in any script, hostile addresses, long paragraphs, large CVs, 550s and dro
 
 import asyncio
 import logging
+import threading
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from datetime import datetime
 from email.utils import getaddresses
 from html import unescape
@@ -437,12 +439,20 @@ def test_an_address_setting_that_is_not_one_address_stops_the_start(
 # --- Slow relays ----------------------------------------------------------------------------------
 
 
+@dataclass
 class SlowRelay(SmtpSink):
     """A relay that keeps a message as soon as it has all of it, then takes `answer_after`
-    seconds to say 250 (it scans it, or passes it on first), or is silent at RCPT."""
+    seconds to say 250 (it scans it, or passes it on first), or is silent at RCPT or QUIT."""
 
     answer_after: float = 0.0
     silent_at_rcpt: float = 0.0
+    silent_at_quit: float = 0.0
+    quit_answered: threading.Event = field(default_factory=threading.Event)
+
+    async def handle_QUIT(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        await asyncio.sleep(self.silent_at_quit)
+        self.quit_answered.set()
+        return "221 Bye"
 
     async def handle_RCPT(  # noqa: N802
         self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
@@ -521,6 +531,17 @@ def test_a_silent_relay_is_tried_again_and_the_record_says_why(
     assert enquiry.status == "pending"
     assert enquiry.last_error == error.format(port=slow_relay.port)
     assert len(slow_relay.received) == (1 if answer_after else 0)
+
+
+def test_a_relay_silent_after_taking_the_message_holds_the_sender_only_mail_timeout(
+    tmp_path: Path, slow_relay: SlowRelay
+) -> None:
+    # The long wait is for the answer to the message alone; QUIT gets MAIL_TIMEOUT (1 s here).
+    slow_relay.silent_at_quit = 5
+    enquiry = stored_and_attempted(slow_relay_app(tmp_path, slow_relay, MAIL_DATA_TIMEOUT=30))
+    assert not slow_relay.quit_answered.is_set(), "the site waited out the relay's silence"
+    assert enquiry.status == SENT, "the relay had taken it"
+    assert len(slow_relay.received) == 1
 
 
 def test_nothing_listening_is_recorded_as_such(tmp_path: Path) -> None:
