@@ -61,8 +61,7 @@ def register_extensions(app: Flask) -> None:
     from openpositions.extensions import babel, csrf, db, limiter, migrate
     from openpositions.web import templating
 
-    # Times are shown in the group's time zone (formatting.py), whoever reads them.
-    babel.init_app(app, locale_selector=i18n.select_locale, default_timezone=app.config["TIMEZONE"])
+    babel.init_app(app, locale_selector=i18n.select_locale)
     i18n.init_app(app)
     csrf.init_app(app)
     db.init_app(app)

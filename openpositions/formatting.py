@@ -1,8 +1,8 @@
 """Times, sizes and typed text as people read them: the group's time zone, the reader's language.
 
-Every page, mail, operator alert and command shows them through these two functions, so that a
-German receipt says "6,5 MB" as the German form did, and the CLI and the alerts agree on the
-time. Flask-Babel formats them, in the reader's language.
+Every page, mail, operator alert and command shows times and sizes through the functions here,
+so that a German receipt says "6,5 MB" as the German form did, and the CLI and the alerts agree
+on the time. Flask-Babel formats them, in the reader's language.
 """
 
 import math

@@ -9,8 +9,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Generic, ParamSpec
 
-from huey import crontab
-
 from openpositions.queue.task_queue import current_queue
 
 P = ParamSpec("P")
@@ -52,6 +50,3 @@ def periodic_task(
         return Task(name, function, schedule=schedule)
 
     return declare
-
-
-__all__ = ["Task", "crontab", "periodic_task", "task"]

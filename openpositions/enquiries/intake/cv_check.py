@@ -3,8 +3,8 @@
 The file is parsed with pikepdf (qpdf), and every object in it is looked at: anything that can
 act when the file is opened (JavaScript, launching programs, reaching out to another file, site
 or share without a click), carry other files, or hide what it is (encryption, XFA forms) is
-refused. Only dictionaries are read; content streams such as pages,
-fonts and images are never decompressed, so a 10 MB file takes a fraction of a second.
+refused. Only dictionaries are read; content streams such as pages, fonts and images are never
+decompressed, so a 10 MB file takes a fraction of a second.
 """
 
 import enum
