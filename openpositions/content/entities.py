@@ -47,6 +47,18 @@ class Contact:
 
 
 @dataclass(frozen=True)
+class GroupOffice:
+    """The group's shared mailbox: the address the site gives where a visitor needs one.
+
+    Never the professor's own (the site exists so that that one need not be published). Empty
+    while site.yaml leaves it as a placeholder; the pages then leave it out.
+    """
+
+    name: str
+    email: str = ""
+
+
+@dataclass(frozen=True)
 class FundingProgramme:
     name: str
     description: str
@@ -133,6 +145,7 @@ class Placeholder:
 class Site:
     group: Group
     contact: Contact
+    office: GroupOffice
     categories: tuple[Category, ...]
     funding_intro: str
     funding_programmes: tuple[FundingProgramme, ...]

@@ -4,18 +4,22 @@ import re
 from functools import partial
 from typing import Any
 
+from email_validator import EmailNotValidError, validate_email
+
 from openpositions.content.entities import (
     Address,
     Category,
     Contact,
     FundingProgramme,
     Group,
+    GroupOffice,
     Link,
     Placeholder,
     Site,
 )
 from openpositions.content.fields import Fields, Invalid
 from openpositions.content.legal import load_legal_notice, load_privacy
+from openpositions.content.placeholders import record_with_placeholders
 
 SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 
@@ -29,21 +33,23 @@ def load_site(fields: Fields) -> Site | None:
     check = fields.check
     group = check(lambda: _group(fields), None)
     contact = check(lambda: fields.mapping("contact").record(Contact), None)
+    placeholders: list[Placeholder] = []
+    office = check(lambda: _office(fields, contact, placeholders), None)
     categories: tuple[Category, ...] = check(lambda: _categories(fields), ())
     funding_intro = check(lambda: fields.text("funding_intro", required=False), "")
     funding_programmes: tuple[FundingProgramme, ...] = check(
         lambda: _funding_programmes(fields), ()
     )
     links: tuple[Link, ...] = check(lambda: _links(fields), ())
-    placeholders: list[Placeholder] = []
     legal_notice = check(lambda: load_legal_notice(fields, placeholders), None)
     privacy = check(lambda: load_privacy(fields, placeholders), None)
-    if fields.findings.errors or None in (group, contact, legal_notice, privacy):
+    if fields.findings.errors or None in (group, contact, office, legal_notice, privacy):
         return None
-    assert group and contact and legal_notice and privacy  # For the type checker.
+    assert group and contact and office and legal_notice and privacy  # For the type checker.
     return Site(
         group=group,
         contact=contact,
+        office=office,
         categories=categories,
         funding_intro=funding_intro,
         funding_programmes=funding_programmes,
@@ -68,6 +74,22 @@ def _group(fields: Fields) -> Group:
     # noted, load_site builds no Site, so the missing address is never seen.
     address = group.check(lambda: group.mapping("address").record(Address), None)
     return group.record(Group, address=address)
+
+
+def _office(fields: Fields, contact: Contact | None, found: list[Placeholder]) -> GroupOffice:
+    office = record_with_placeholders(fields.mapping("office"), GroupOffice, found)
+    if office.email:
+        try:
+            email = validate_email(office.email, check_deliverability=False).normalized
+        except EmailNotValidError as error:
+            raise Invalid("office.email", f"{office.email!r} is not an email address: {error}")
+        if contact and email.casefold() == contact.email.casefold():
+            raise Invalid(
+                "office.email",
+                "is the contact's own address, which the site never shows; give the group "
+                "office's shared mailbox",
+            )
+    return office
 
 
 def _categories(fields: Fields) -> tuple[Category, ...]:

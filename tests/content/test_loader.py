@@ -18,7 +18,14 @@ from openpositions.content import ContentError, load_content
 from openpositions.content.markdown import render_markdown
 from openpositions.content.positions import POSITION_FIELDS
 from tests.support.app import app_config, make_app
-from tests.support.content import SEED_FILE, SEED_SLUG, copy_content, replace_in, write_position
+from tests.support.content import (
+    OFFICE_EMAIL,
+    SEED_FILE,
+    SEED_SLUG,
+    copy_content,
+    replace_in,
+    write_position,
+)
 from tests.support.paths import PROJECT_DIR
 from tests.support.smtp import SmtpSink
 
@@ -158,6 +165,20 @@ BAD_CONTENT = [
         "is missing",
         id="missing-contact-name",
     ),
+    pytest.param(
+        replacing("site.yaml", OFFICE_EMAIL, "office at rsim"),
+        "site.yaml",
+        "office.email",
+        "'office at rsim' is not an email address",
+        id="office-not-an-address",
+    ),
+    pytest.param(
+        replacing("site.yaml", OFFICE_EMAIL, "Demir@TU-Berlin.de"),
+        "site.yaml",
+        "office.email",
+        "is the contact's own address, which the site never shows",
+        id="office-is-the-professor",
+    ),
     pytest.param(writing_cp1252("site.yaml"), "site.yaml", "file", "is not UTF-8", id="not-utf8"),
     pytest.param(removing("site.yaml"), "site.yaml", "file", "cannot be read", id="no-site-yaml"),
 ]
@@ -246,7 +267,7 @@ def test_check_command_accepts_good_content(runner: FlaskCliRunner) -> None:
     result = runner.invoke(args=["positions", "check"])
     assert result.exit_code == 0, result.output
     # The shipped legal facts not known yet are warnings, which pass.
-    assert "Content is valid: 1 positions, 1 open; 4 warnings to look at." in result.output
+    assert "Content is valid: 1 positions, 1 open; 5 warnings to look at." in result.output
 
 
 def test_check_command_names_file_and_field(tmp_path: Path, smtp: SmtpSink) -> None:

@@ -329,9 +329,11 @@ def test_legal_notice_section_is_required(tmp_path: Path) -> None:
 def test_check_warns_about_each_placeholder_and_passes(runner: FlaskCliRunner) -> None:
     result = runner.invoke(args=["positions", "check"])
     assert result.exit_code == 0, result.output
-    assert "Content is valid: 1 positions, 1 open; 4 warnings to look at." in result.output
+    assert "Content is valid: 1 positions, 1 open; 5 warnings to look at." in result.output
     warnings = [line for line in result.output.splitlines() if line.startswith("warning: ")]
     assert warnings == [
+        "warning: config/site.yaml: office.email: is a placeholder; enter the group office's "
+        "shared email address, never the professor's own",
         "warning: config/site.yaml: legal_notice.president: is a placeholder; enter the "
         "President's name and title, as on TU Berlin's own legal notice",
         "warning: config/site.yaml: legal_notice.supervisory_authority: is a placeholder; enter "

@@ -15,6 +15,9 @@ CLOSED_SLUG = "postdoc-foundation-models-2025"
 SECOND_OPEN_SLUG = "phd-active-learning-earth-observation"
 
 
+# The group office's address that tests fill in; the shipped site.yaml leaves it a placeholder.
+OFFICE_EMAIL = "office@rsim.example.org"
+
 # The placeholders shipped in config/site.yaml, each with a value that fills it in.
 FILLED_IN = {
     "president: >-\n    TODO: the President's name and title, as on TU Berlin's own legal notice": (
@@ -26,6 +29,7 @@ FILLED_IN = {
         "https://www.example.org/dpo"
     ),
     "TODO: how many days the web server's access logs are kept, as its log rotation is set": "14",
+    "TODO: the group office's shared email address, never the professor's own": OFFICE_EMAIL,
 }
 
 
