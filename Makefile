@@ -6,6 +6,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 5000
+# Where `make run`'s mail sink listens, and so where the site it serves sends its mail:
+# `make run MAIL_SINK_PORT=2525` when 8025 is taken.
+MAIL_SINK_PORT ?= 8025
 
 # The compiled translation catalogues, rebuilt whenever a .po file changes.
 CATALOGUES := $(patsubst %.po,%.mo,$(wildcard translations/*/LC_MESSAGES/messages.po))
@@ -36,12 +39,13 @@ extract-messages: $(STAMP)
 	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching
 
 # Serves the site with embedded defaults: SQLite files in instance/, the queue in-process, and a
-# local mail sink on 127.0.0.1:8025 that prints every mail the site sends.
+# local mail sink on 127.0.0.1:$(MAIL_SINK_PORT) that prints every mail the site sends.
 run: $(STAMP) $(CATALOGUES)
 	$(BIN)/flask --app app db upgrade
-	@$(BIN)/python -m aiosmtpd -n -l 127.0.0.1:8025 -c devtools.mail_sink.PrintMail & \
+	@$(BIN)/python -m aiosmtpd -n -l 127.0.0.1:$(MAIL_SINK_PORT) -c devtools.mail_sink.PrintMail & \
 	sink=$$!; trap 'kill $$sink 2>/dev/null' EXIT INT TERM; \
 	FLASK_SITE_URL="$${FLASK_SITE_URL:-http://$(HOST):$(PORT)}" \
+	FLASK_MAIL_SERVER=127.0.0.1 FLASK_MAIL_PORT=$(MAIL_SINK_PORT) \
 	$(BIN)/flask --app app run --host $(HOST) --port $(PORT)
 
 test: lint $(CATALOGUES)

@@ -10,13 +10,15 @@ as a bool). Paths that are not absolute are taken relative to the project folder
 # share one: set FLASK_SECRET_KEY to the same long random value on each.
 SECRET_KEY = None
 
-# Where the site keeps what it writes: the generated secret key, the SQLite database and queue.
+# Where the site keeps what it writes: the generated secret key, the SQLite database and queue,
+# and a copy of the content as it last loaded without errors (served by a start on broken files).
 INSTANCE_PATH = "instance"
 
 # Where the group's content lives: site.yaml and positions/*.md.
 CONTENT_DIR = "config"
-# How often (seconds, at most) each process looks whether a content file was edited, added or
-# removed; an edit then shows without a restart. 0 looks on every request, as debug mode does.
+# How often (seconds) each process looks, in a thread of its own, whether a content file was
+# edited, added or removed, and loads it again; an edit then shows without a restart, and no
+# request waits for the load. 0 looks before every request instead, as debug mode does.
 CONTENT_CHECK_INTERVAL = 1
 
 # Public base URL of the site (e.g. "https://www.bigearth.eu"), used for canonical and hreflang
@@ -71,11 +73,15 @@ ENQUIRY_MAIL_LANGUAGE = "en"
 # A form sent back sooner than this after the visitor first saw it comes back to be checked and
 # sent again, rather than accepted (seconds; 0 turns it off).
 ENQUIRY_MIN_SECONDS = 3
-# How many enquiries one address may have accepted (Flask-Limiter notation). Rejected forms,
-# typos and traps do not count, so nobody behind a shared address is locked out by mistakes.
+# How many enquiries one sender's email address may have accepted (Flask-Limiter notation).
+# Counted per address, not per network: many candidates share one IP address (eduroam, a
+# university's NAT, a mobile carrier). Rejected forms, typos and traps do not count.
 ENQUIRY_RATE_LIMIT = "5 per hour; 20 per day"
-# How many times one address may send the form at all, accepted or not: stops floods.
-ENQUIRY_FLOOD_LIMIT = "60 per hour; 300 per day"
+# How many times one network may send the form at all, accepted or not: stops floods. An IPv4
+# address (which may be a whole campus) or an IPv6 /64. A person sends the form one to four
+# times (a mistake, a language switch), so an hour's limit leaves room for some thirty people
+# behind one campus NAT, far more than one group's form sees from one campus.
+ENQUIRY_FLOOD_LIMIT = "120 per hour; 1000 per day"
 # Delivery retries: the first after this many seconds, then doubling, at most the maximum
 # apart, for about this long in all; then the enquiry is marked failed.
 ENQUIRY_RETRY_DELAY = 60
@@ -86,6 +92,10 @@ ENQUIRY_RETRY_FOR = 24 * 3600
 ENQUIRY_DELIVERY_LEASE = 1800
 # A pending enquiry this long after it was received (seconds) is reported to the operator, once.
 ENQUIRY_ALERT_AFTER = 3600
+# An enquiry that failed for good and is still not delivered this long after (seconds) makes its
+# applicant a mail, in their language, with the reference and the group office's address: once,
+# unless the operator fixed the cause and resent it meanwhile.
+ENQUIRY_FAILURE_NOTICE_AFTER = 24 * 3600
 # A pending enquiry whose next try is this overdue lost its queued task and is queued again.
 ENQUIRY_SWEEP_GRACE = 300
 # Delivered enquiries and their CVs are deleted this many days after they came in (a whole number,
@@ -95,6 +105,17 @@ ENQUIRY_RETENTION_DAYS = 180
 # email-validator's DNS check that the address's domain takes mail: off, as it needs DNS.
 EMAIL_CHECK_DELIVERABILITY = False
 EMAIL_DNS_TIMEOUT = 5
+
+# --- Job alerts --------------------------------------------------------------------------------
+
+# How often (seconds, at most) the site checks for positions that opened and mails their alerts;
+# rounded up to whole minutes, as the queue's scheduler ticks each minute. Alerts need SITE_URL:
+# without it the site offers none, as their links could not say where it is.
+ALERTS_INTERVAL = 600
+# How many times one network may send the alerts form at all (Flask-Limiter notation), as the
+# enquiry form's ENQUIRY_FLOOD_LIMIT; each address gets at most three confirmation mails a day
+# besides, whoever asks.
+ALERTS_FLOOD_LIMIT = "60 per hour; 500 per day"
 
 # --- Mail (Flask-Mail) -------------------------------------------------------------------------
 
@@ -118,6 +139,10 @@ MAIL_DATA_TIMEOUT = 600
 # The largest message (bytes) the relay takes: Postfix's default message_size_limit. It decides
 # the largest CV the form accepts (about 7.3 MB here: base64 makes a file a third larger).
 MAIL_MAX_MESSAGE_SIZE = 10_240_000
+# How long (seconds) each process keeps its last check of the relay, which /readyz and /metrics
+# report: a connection that sends nothing (greeting, EHLO, STARTTLS and login as configured,
+# NOOP, QUIT). 0 turns the check off.
+MAIL_RELAY_CHECK_INTERVAL = 60
 # Who is told, by mail, when an enquiry fails for good or waits longer than
 # ENQUIRY_ALERT_AFTER: the site's operator. Empty: the log only.
 OPERATOR_EMAIL = ""
@@ -156,6 +181,11 @@ HTTPS = False
 # How many reverse proxies of our own stand in front of the site (nginx: 1). Their
 # X-Forwarded-For/-Proto/-Host are believed, no one else's. 0: the site faces clients directly.
 TRUSTED_PROXIES = 0
+# The shipped nginx adds the security headers that are the same on every answer (CSP,
+# Permissions-Policy, X-Frame-Options, X-Content-Type-Options, HSTS): on, the site leaves them
+# out, so that the pages nginx stores are smaller and answered faster. Only behind that nginx;
+# anywhere else (`make run`, another proxy) the site must send them itself, as it does when off.
+EDGE_ADDS_SECURITY_HEADERS = False
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 

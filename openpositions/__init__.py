@@ -44,7 +44,10 @@ def register_security(app: Flask) -> None:
 
 
 def register_content(app: Flask) -> None:
+    import click
+
     from openpositions.content import ContentStore
+    from openpositions.content.last_good import FILE_NAME, LastGoodContent
 
     store = ContentStore(
         app.config["CONTENT_DIR"],
@@ -52,8 +55,15 @@ def register_content(app: Flask) -> None:
         languages=app.config["LANGUAGES"],
         timezone=app.config["TIMEZONE"],
         check_interval=float(app.config["CONTENT_CHECK_INTERVAL"]),
+        last_good=LastGoodContent(Path(app.instance_path) / FILE_NAME),
     )
     store.init_app(app)
+    # Under the `flask` command, the content is loaded by the first command that needs it: the
+    # others (`db upgrade`, `enquiries list`, `--help`) run whatever the content files say.
+    # Made to serve (by gunicorn, or imported), the site loads it now, so that no request waits
+    # for it, and refuses to start only if the files have errors and none ever loaded without.
+    if click.get_current_context(silent=True) is None:
+        store.start()
 
 
 def register_extensions(app: Flask) -> None:
@@ -82,14 +92,28 @@ def register_mail(app: Flask) -> None:
 
 def register_queue(app: Flask) -> None:
     from openpositions import queue
+    from openpositions.alerts.announce.tasks import ANNOUNCE_TASKS
+    from openpositions.alerts.subscribe.tasks import SUBSCRIPTION_TASKS
     from openpositions.enquiries.delivery.tasks import DELIVERY_TASKS
+    from openpositions.enquiries.intake.drafts import purge_stale_drafts_regularly
     from openpositions.enquiries.intake.held_cvs import purge_unused_cvs_regularly
     from openpositions.enquiries.operator.retention import purge_expired_daily
 
-    queue.init_app(app, [*DELIVERY_TASKS, purge_unused_cvs_regularly, purge_expired_daily])
+    queue.init_app(
+        app,
+        [
+            *DELIVERY_TASKS,
+            purge_unused_cvs_regularly,
+            purge_stale_drafts_regularly,
+            purge_expired_daily,
+            *SUBSCRIPTION_TASKS,
+            *ANNOUNCE_TASKS,
+        ],
+    )
 
 
 def register_blueprints(app: Flask) -> None:
+    from openpositions.alerts.subscribe import views as alerts
     from openpositions.enquiries.applicant import views as applicant
     from openpositions.enquiries.intake import views as intake
     from openpositions.pages import crawlers, old_language_switch
@@ -99,17 +123,19 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(positions.bp)
     app.register_blueprint(intake.bp)
     app.register_blueprint(applicant.bp)
+    app.register_blueprint(alerts.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(crawlers.bp)
     app.register_blueprint(old_language_switch.bp)
 
 
 def register_monitoring(app: Flask) -> None:
+    from openpositions.alerts.operator.figures import AlertCollector
     from openpositions.enquiries.operator.figures import EnquiryCollector
     from openpositions.monitoring import health, metrics
 
     app.register_blueprint(health.bp)
-    metrics.init_app(app, [EnquiryCollector()])
+    metrics.init_app(app, [EnquiryCollector(), AlertCollector()])
 
 
 def register_errorhandlers(app: Flask) -> None:
@@ -119,6 +145,7 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
+    from openpositions.alerts.operator.cli import alerts_cli
     from openpositions.enquiries.operator.cli import enquiries_cli
     from openpositions.positions.cli import positions_cli
     from openpositions.queue.cli import queue_cli
@@ -126,3 +153,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(positions_cli)
     app.cli.add_command(enquiries_cli)
     app.cli.add_command(queue_cli)
+    app.cli.add_command(alerts_cli)

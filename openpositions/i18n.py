@@ -9,11 +9,14 @@ in a mail composed by the queue too (under `force_locale`).
 """
 
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any, TypeVar
 
 from flask import Blueprint, Flask, current_app, has_request_context, request
 from flask.sansio.blueprints import BlueprintSetupState
 from flask_babel import get_locale
+
+from openpositions.settings import SettingError
 
 # The URL value that says which language a rule is in. Views never see it.
 LANGUAGE = "lang_code"
@@ -97,7 +100,26 @@ def drop_language(endpoint: str | None, values: dict[str, Any] | None) -> None:
         values.pop(LANGUAGE, None)
 
 
+def require_compiled_catalogues(app: Flask) -> None:
+    """Stop the start when a language offered has no compiled catalogue.
+
+    Flask-Babel would serve its pages in English under their own addresses and `lang`, and
+    say nothing: a deployment that missed compiling the catalogues would go unnoticed.
+    """
+    directory = Path(app.config["BABEL_TRANSLATION_DIRECTORIES"])
+    for language in app.config["LANGUAGES"]:
+        if language == app.config["BABEL_DEFAULT_LOCALE"]:
+            continue  # The site's own text is written in it.
+        catalogue = directory / language / "LC_MESSAGES" / "messages.mo"
+        if not catalogue.is_file():
+            raise SettingError(
+                f"{catalogue} is missing: the pages in {language!r} would be in English. "
+                f"Compile the catalogues with: pybabel compile -d {directory}"
+            )
+
+
 def init_app(app: Flask) -> None:
+    require_compiled_catalogues(app)
     # Werkzeug would otherwise redirect between rules of one endpoint whose defaults agree, such
     # as the two old home addresses; here a default names a language and never stands for
     # another address.

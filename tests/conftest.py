@@ -30,9 +30,16 @@ LANES_BY_PLACE: dict[str, tuple[str, ...]] = {
     "deploy/test_serving.py": ("processes",),
     "deploy/test_production.py": ("processes", "postgresql", "redis"),
     "deploy/test_metrics_serving.py": ("processes", "postgresql"),
+    "deploy/test_install.py::test_installed_as_the_deployment_says_the_site_serves_german_at_de": (
+        "processes",
+    ),
+    "deploy/test_install.py::test_a_deploy_that_missed_compiling_stops_naming_file_and_command": (
+        "processes",
+    ),
     "content/test_store.py::test_a_running_gunicorn_serves_an_edit_without_a_restart": (
         "processes",
     ),
+    "content/test_broken_content.py": ("processes",),
     "content/test_loader.py::test_start_on_good_content_succeeds": ("processes",),
     "content/test_loader.py::test_start_on_bad_content_prints_one_line_and_no_traceback": (
         "processes",
@@ -44,6 +51,8 @@ LANES_BY_PLACE: dict[str, tuple[str, ...]] = {
     "enquiries/intake/test_cv_check.py::test_a_page_printed_to_pdf_by_chromium_passes": (
         "browser",
     ),
+    "alerts/test_exactly_once.py": ("processes", "postgresql", "redis"),
+    "alerts/test_pages_in_browser.py": ("browser",),
 }
 TESTS_DIR = Path(__file__).parent
 

@@ -1,4 +1,5 @@
-"""Every piece of the site's text has a German translation, with the same placeholders."""
+"""Every piece of the site's text has a German translation, with the same placeholders, in a
+catalogue that compiles whole: nothing fuzzy, nothing untranslated."""
 
 import re
 import subprocess
@@ -7,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from babel.messages.catalog import Catalog, Message
+from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
 from tests.support.paths import PROJECT_DIR
@@ -76,3 +78,29 @@ def test_translations_keep_their_placeholders(german: Catalog) -> None:
             assert sorted(PLACEHOLDER.findall(translation)) == expected, message.id
             compared += bool(expected)
     assert compared > 10, "translations with placeholders were compared"
+
+
+def test_the_catalogue_has_no_fuzzy_or_untranslated_entry(german: Catalog) -> None:
+    # A fuzzy header makes `pybabel compile` skip the whole catalogue; a fuzzy entry, that text.
+    assert not german.fuzzy, "the catalogue's header is marked fuzzy"
+    assert [message.id for message in german if message.id and message.fuzzy] == []
+    assert [message.id for message in german if message.id and not all(texts(message))] == []
+
+
+def test_the_catalogue_compiles_without_an_error_or_a_warning(
+    german: Catalog, tmp_path: Path
+) -> None:
+    assert [(message.id, errors) for message, errors in german.check()] == []
+    compiled = tmp_path / "messages.mo"
+    result = subprocess.run(
+        [Path(sys.executable).parent / "pybabel", "compile", "-i", GERMAN, "-o", compiled],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0 and compiled.exists(), result.stderr
+    assert "error" not in result.stderr.lower() and "warning" not in result.stderr.lower()
+    with compiled.open("rb") as file:
+        # Every entry is in the compiled catalogue, none left out as fuzzy or empty.
+        assert len([message for message in read_mo(file) if message.id]) == len(
+            [message for message in german if message.id]
+        )

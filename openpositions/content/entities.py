@@ -33,6 +33,9 @@ class Group:
     project_url: str
     faculty: str
     university: str
+    # Where the group is, as a sentence says it: "at Technische Universität Berlin", in German
+    # "an der Technischen Universität Berlin" (the preposition and case belong to the name).
+    at_university: str
     university_url: str
     address: Address
 

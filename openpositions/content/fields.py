@@ -167,13 +167,21 @@ class Fields:
         )
 
     def warn_unknown(self, known: set[str], explained: Mapping[str, str] | None = None) -> None:
-        """A warning for each key the site does not read, which a typo would otherwise hide.
+        """A problem for each key the site does not read, which a typo would otherwise hide.
 
-        `explained` says, for keys that are not typos, why they do not belong here.
+        A key one edit away from a known one is an error: it is that key mistyped, and ignoring
+        it would change what the page says (`dedline:` would read "open until filled").
+        Other unknown keys are warnings. `explained` says, for keys that are not typos, why
+        they do not belong here.
         """
         explained = explained or {}
         # Keys may be numbers or dates too (`2026: ...`): sort and name them as text.
         for key in sorted((str(k) for k in set(self.data) - known), key=str):
+            meant = next((k for k in sorted(known) if within_one_edit(key, k)), None)
+            if meant is not None and key not in explained:
+                message = f"unknown field; did you mean {meant}? Correct its name"
+                self.findings.errors.append(Invalid(self.name(key), message))
+                continue
             guesses = difflib.get_close_matches(key, sorted(known), n=1)
             if key in explained:
                 message = explained[key]
@@ -184,3 +192,25 @@ class Fields:
                     f"unknown field, so it is ignored; known fields are {', '.join(sorted(known))}"
                 )
             self.findings.warnings.append(Invalid(self.name(key), message))
+
+
+def within_one_edit(typed: str, known: str) -> bool:
+    """Whether `typed` is `known` with one letter left out, added, changed or two swapped."""
+    if typed == known or abs(len(typed) - len(known)) > 1:
+        return False
+    if len(typed) == len(known):
+        differ = [i for i, (a, b) in enumerate(zip(typed, known, strict=True)) if a != b]
+        if len(differ) == 1:
+            return True
+        first, second = differ[0], differ[-1]
+        return (
+            len(differ) == 2
+            and second == first + 1
+            and (typed[first], typed[second]) == (known[second], known[first])
+        )
+    shorter, longer = sorted((typed, known), key=len)
+    # The first letter that differs is the one added or left out.
+    cut = next(
+        (i for i, (a, b) in enumerate(zip(shorter, longer, strict=False)) if a != b), len(shorter)
+    )
+    return shorter[cut:] == longer[cut + 1 :]

@@ -1,7 +1,7 @@
 """Load and validate all of the group's content: the site, the positions, their translations."""
 
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from datetime import date
 from functools import partial
@@ -44,7 +44,7 @@ def load_content(
     if english_site is not None:
         # Facts not known yet: the site runs, its legal pages leave them out, the check warns.
         problems.extend(
-            Problem(site_file, placeholder.field, placeholder.message, WARNING)
+            Problem(site_file, placeholder.field, placeholder.message, WARNING, placeholder=True)
             for placeholder in english_site.placeholders
         )
     categories = category_keys(site_data) if site_data is not None else None
@@ -168,15 +168,27 @@ def content_version(content_dir: str | Path) -> str:
 
     Cheap enough to take every second: names, sizes and modification times, no file read.
     """
-    content_dir = Path(content_dir)
-    digest = hashlib.sha256()
-    for path in [content_dir / "site.yaml", *_position_files(content_dir)]:
+    stats = []
+    for path in content_files(Path(content_dir)):
         try:
             stat = path.stat()
         except OSError:
             continue  # Removed (or never there): its absence changes the hash.
-        digest.update(f"{path.name}\0{stat.st_mtime_ns}\0{stat.st_size}\0".encode())
+        stats.append((path.name, stat.st_mtime_ns, stat.st_size))
+    return fingerprint(stats)
+
+
+def fingerprint(stats: Iterable[tuple[str, int, int]]) -> str:
+    """content_version of files with these (name, modification time in ns, size)."""
+    digest = hashlib.sha256()
+    for name, modified_ns, size in stats:
+        digest.update(f"{name}\0{modified_ns}\0{size}\0".encode())
     return digest.hexdigest()[:16]
+
+
+def content_files(content_dir: Path) -> list[Path]:
+    """site.yaml and the position files, all that the content is read from."""
+    return [content_dir / "site.yaml", *_position_files(content_dir)]
 
 
 def _position_files(content_dir: Path) -> list[Path]:

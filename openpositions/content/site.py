@@ -82,7 +82,8 @@ def _office(fields: Fields, contact: Contact | None, found: list[Placeholder]) -
         try:
             email = validate_email(office.email, check_deliverability=False).normalized
         except EmailNotValidError as error:
-            raise Invalid("office.email", f"{office.email!r} is not an email address: {error}")
+            message = f"{office.email!r} is not an email address: {error}"
+            raise Invalid("office.email", message) from None
         if contact and email.casefold() == contact.email.casefold():
             raise Invalid(
                 "office.email",

@@ -77,6 +77,11 @@ class Enquiry(Model):
     form_stamp: Mapped[str | None] = mapped_column(sa.String(32), unique=True)
     # When the operator was told that it waits longer than it should: once is enough.
     overdue_alerted_at: Mapped[datetime | None]
+    # When it last failed for good: the applicant is told a day (ENQUIRY_FAILURE_NOTICE_AFTER)
+    # later, which leaves the operator time to fix the cause and resend it first.
+    failed_at: Mapped[datetime | None]
+    # When the applicant was told that it could not be delivered: once, by one worker.
+    applicant_told_of_failure_at: Mapped[datetime | None]
 
     def __repr__(self) -> str:
         return f"<Enquiry {self.reference} {self.status}>"
@@ -157,6 +162,7 @@ class Enquiry(Model):
 
     def fail(self, error: str) -> None:
         self.status = FAILED
+        self.failed_at = utcnow()
         self.last_error = error
         self.next_attempt_at = None
         self.claimed_until = None
@@ -168,7 +174,58 @@ class Enquiry(Model):
         self.claimed_until = None
         self.next_attempt_at = utcnow()
 
-    def reset_for_resend(self) -> None:
-        """Due now with a fresh round of attempts, as when the operator resends it."""
-        self.make_due()
-        self.attempts = 0
+    @classmethod
+    def reopen_for_resend(cls, enquiry_id: int) -> bool:
+        """Make an undelivered enquiry due now with a fresh round of attempts, as the operator's
+        resend does; False if it was delivered (or deleted) meanwhile.
+
+        One UPDATE on the state as it is, not as it was read: an enquiry that a worker delivers
+        at this moment must not become pending again, be "sent" a second time and counted twice.
+        Not committed here: the caller commits.
+        """
+        now = utcnow()
+        reopened = db.session.execute(
+            sa.update(cls)
+            .where(cls.id == enquiry_id, cls.status != SENT)
+            .values(
+                status=PENDING,
+                attempts=0,
+                next_attempt_at=now,
+                # A claim still running stays: that attempt records its own outcome, and a
+                # second worker must not send beside it.
+                claimed_until=sa.case((cls.claimed_until > now, cls.claimed_until), else_=None),
+            )
+            .execution_options(synchronize_session=False)
+        )
+        return rows_affected(reopened) == 1
+
+    @classmethod
+    def take_failure_notice(cls, enquiry_id: int, failed_before: datetime) -> bool:
+        """Atomically take the applicant's notice that an enquiry failed before `failed_before`
+        and never reached the professor; False if it is not due, or another worker took it.
+
+        One UPDATE, so that of two workers checking at once only one sends the notice, and one
+        the operator resent meanwhile (pending or sent again) is not taken at all.
+        Not committed here: the caller commits.
+        """
+        taken = db.session.execute(
+            sa.update(cls)
+            .where(cls.id == enquiry_id, cls.status == FAILED, cls.notified_at.is_(None))
+            .where(cls.applicant_told_of_failure_at.is_(None), cls.failed_at < failed_before)
+            .values(applicant_told_of_failure_at=utcnow())
+            .execution_options(synchronize_session=False)
+        )
+        return rows_affected(taken) == 1
+
+    @classmethod
+    def give_back_failure_notice(cls, enquiry_id: int) -> None:
+        """The notice taken could not be sent (the relay is down): a later check sends it.
+
+        Not committed here: the caller commits.
+        """
+        db.session.execute(
+            sa.update(cls)
+            .where(cls.id == enquiry_id)
+            .values(applicant_told_of_failure_at=None)
+            .execution_options(synchronize_session=False)
+        )

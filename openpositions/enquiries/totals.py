@@ -20,6 +20,9 @@ log = logging.getLogger(__name__)
 ENQUIRIES_ACCEPTED = "accepted"
 ENQUIRIES_SENT = "sent"
 ENQUIRIES_FAILED = "failed"
+# Copies of a delivered enquiry's mail that the operator had sent to the professor again
+# (`flask enquiries resend --force`): apart from "sent", which counts each enquiry once.
+COPIES_RESENT = "resent"
 # Withdrawn and deleted by the applicant through their private link (withdrawal.py).
 ENQUIRIES_WITHDRAWN = "withdrawn"
 DELIVERY_ATTEMPTS = "delivery_attempts"
@@ -38,6 +41,7 @@ TOTAL_NAMES = (
     ENQUIRIES_ACCEPTED,
     ENQUIRIES_SENT,
     ENQUIRIES_FAILED,
+    COPIES_RESENT,
     ENQUIRIES_WITHDRAWN,
     DELIVERY_ATTEMPTS,
     SEND_SECONDS,

@@ -41,10 +41,14 @@ class TimeoutConnection(Connection):
         smtp_class = smtplib.SMTP_SSL if settings.use_ssl else smtplib.SMTP
         host = smtp_class(settings.server, settings.port, timeout=self.timeout)
         host.set_debuglevel(int(settings.debug))
-        if settings.use_tls:
-            host.starttls()
-        if settings.username and settings.password:
-            host.login(settings.username, settings.password)
+        try:
+            if settings.use_tls:
+                host.starttls()
+            if settings.username and settings.password:
+                host.login(settings.username, settings.password)
+        except BaseException:
+            host.close()  # A refused STARTTLS or login leaves no socket open behind it.
+            raise
         return host
 
 

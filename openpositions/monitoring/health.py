@@ -7,6 +7,7 @@ from flask import Blueprint, jsonify
 from werkzeug.wrappers import Response
 
 from openpositions.extensions import db, limiter
+from openpositions.monitoring.mail_relay import relay_state
 from openpositions.queue import current_queue
 from openpositions.web.security import talisman
 
@@ -27,7 +28,14 @@ def alive() -> Response:
 @talisman(force_https=False)
 @limiter.exempt
 def ready() -> tuple[Response, int]:
-    """The database and the queue can be reached; 503 naming what cannot."""
+    """The database and the queue can be reached; 503 naming what cannot.
+
+    The mail relay is reported, but does not make the site unready: enquiries are still taken,
+    stored and queued while it is down, and delivered once it is back (retried for a day). The
+    relay is shared by every instance, so a balancer that took unready ones out would take out
+    them all, pages and form included, for a fault that only delays mail.
+    """
+    relay = {"mail_relay": relay_state()}
     problems = {}
     try:
         db.session.execute(sa.text("SELECT 1"))
@@ -40,8 +48,8 @@ def ready() -> tuple[Response, int]:
         problems["queue"] = f"unreachable ({type(error).__name__})"
     if problems:
         log.warning("Not ready: %s", problems)
-        return no_store(jsonify(status="unavailable", **problems)), 503
-    return no_store(jsonify(status="ok", database="ok", queue="ok")), 200
+        return no_store(jsonify(status="unavailable", **problems, **relay)), 503
+    return no_store(jsonify(status="ok", database="ok", queue="ok", **relay)), 200
 
 
 def no_store(response: Response) -> Response:

@@ -18,6 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.wrappers import Response
 
 from openpositions.extensions import db, limiter
+from openpositions.monitoring.mail_relay import MailRelayCollector
 from openpositions.web.security import talisman
 
 log = logging.getLogger(__name__)
@@ -26,12 +27,13 @@ REGISTRY_KEY = "openpositions.metrics"
 
 
 def init_app(app: Flask, collectors: Iterable[Collector]) -> None:
-    """Serve /metrics with what `collectors` read (each feature brings its own)."""
+    """Serve /metrics with what `collectors` read (each feature brings its own), and the relay."""
     # The app's own registry, not prometheus_client's global one: that one would also carry
     # this process's own figures (memory, CPU), which differ for each worker that answers.
     registry = CollectorRegistry()
     for collector in collectors:
         registry.register(collector)
+    registry.register(MailRelayCollector(app))
     app.extensions[REGISTRY_KEY] = registry
     app.register_blueprint(bp)
 

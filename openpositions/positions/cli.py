@@ -16,10 +16,13 @@ def check() -> None:
     Exits non-zero on any error; warnings (prefixed "warning:") are printed and pass.
     """
     store = current_store()
+    # The files as they are now, read once: under the `flask` command nothing read them before.
     try:
         loaded = store.load()
     except content.ContentError as error:
-        click.echo(str(error), err=True)
+        # Every line, each placeholder's too: here is where the maintainer reads what to enter.
+        for problem in error.problems:
+            click.echo(str(problem), err=True)
         raise SystemExit(1) from None
     for warning in loaded.warnings:
         click.echo(str(warning), err=True)
@@ -35,7 +38,14 @@ def check() -> None:
 def list_positions() -> None:
     """List every position with its status today and address."""
     store = current_store()
+    try:
+        served = store.current()
+    except content.ContentError as error:
+        raise click.ClickException(
+            "The content files have errors, and none ever loaded without any, so there is "
+            f"nothing to list. Fix these, then run `flask positions check`:\n{error}"
+        ) from None
     today = store.today()
-    for position in store.current().positions:
+    for position in served.positions:
         status = "open" if position.is_open_on(today) else "closed"
         click.echo(f"{status:6}  {position.category:8}  {position.slug}  {position.title}")

@@ -12,6 +12,7 @@ from werkzeug.serving import make_server
 
 from openpositions.queue import queue_of
 from tests.support.app import make_app
+from tests.support.content import copy_content
 from tests.support.smtp import SmtpSink
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -44,8 +45,12 @@ def browser() -> Iterator[Any]:
 
 @pytest.fixture
 def site_app(tmp_path: Path, smtp: SmtpSink) -> Iterator[Flask]:
-    """The site as served: form tokens on, the queue consumer running, mail to a real server."""
-    app = make_app(tmp_path, smtp.port, WTF_CSRF_ENABLED=True, TESTING=False)
+    """The site as served: form tokens on, the queue consumer running, mail to a real server,
+    and site.yaml's facts filled in as a deployed site's are (the group office's address too)."""
+    content = copy_content(tmp_path)
+    app = make_app(
+        tmp_path, smtp.port, WTF_CSRF_ENABLED=True, TESTING=False, CONTENT_DIR=str(content)
+    )
     queue = queue_of(app)
     queue.start_in_process(workers=1)
     yield app

@@ -171,3 +171,68 @@ def test_a_language_switch_halfway_keeps_the_position_the_text_and_the_cv(
     wait_until(lambda: len(stored_enquiries(site_app)) == 1)
     (enquiry,) = stored_enquiries(site_app)
     assert enquiry.language == "de" and enquiry.cv_size == len(PDF_BYTES)
+
+
+@pytest.mark.parametrize("language", ["en", "de"])
+@pytest.mark.parametrize("field", ["#name", "#email"])
+def test_enter_in_a_field_sends_the_form_in_its_language(
+    page: Any, site: str, site_app: Flask, smtp: SmtpSink, language: str, field: str
+) -> None:
+    # The header's language switch is a button of the form too; it must not be the one that
+    # Enter presses.
+    seen_a_minute_ago(page, site, site_app)
+    prefix = "/de" if language == "de" else ""
+    page.goto(f"{site}{prefix}/enquiry")
+    page.locator("#name").fill("Ada Lovelace")
+    page.locator("#email").fill("ada@example.org")
+    page.locator("#position").select_option("phd-deep-learning-satellite-images")
+    page.locator("#message").fill(MESSAGE)
+    page.locator("#consent").check()
+    with page.expect_navigation():
+        page.locator(field).press("Enter")
+    assert page.locator("html").get_attribute("lang") == language
+    assert page.url.startswith(f"{site}{prefix}/enquiry/received/")
+    assert REFERENCE.fullmatch(page.locator(".reference").inner_text())
+    (enquiry,) = stored_enquiries(site_app)
+    assert enquiry.language == language
+
+
+def test_enter_in_a_half_filled_form_shows_its_mistakes_in_its_language(
+    page: Any, site: str, site_app: Flask
+) -> None:
+    page.goto(f"{site}/de/enquiry")  # Seen just now: the mistakes come first all the same.
+    page.locator("#name").fill("Ada Lovelace")
+    with page.expect_navigation():
+        page.locator("#name").press("Enter")
+    assert page.locator("html").get_attribute("lang") == "de"
+    assert "Geben Sie Ihre E-Mail-Adresse ein" in page.content()
+    assert page.locator("#name").input_value() == "Ada Lovelace"
+    assert stored_enquiries(site_app) == []
+
+
+def test_back_after_a_language_switch_returns_to_the_form_without_asking_to_resend(
+    page: Any, site: str, site_app: Flask, tmp_path: Path
+) -> None:
+    seen_a_minute_ago(page, site, site_app)
+    cv = tmp_path / "cv.pdf"
+    cv.write_bytes(PDF_BYTES)
+    page.goto(f"{site}/enquiry?position=phd-deep-learning-satellite-images")
+    page.locator("#name").fill("Ada Lovelace")
+    page.locator("#message").fill(MESSAGE)
+    page.locator("#cv").set_input_files(str(cv))
+    with page.expect_navigation():
+        page.get_by_role("button", name="Deutsch").click()
+    switched = page.url
+    assert switched == f"{site}/de/enquiry?position=phd-deep-learning-satellite-images"
+    with page.expect_navigation():
+        page.get_by_role("link", name="Offene Stellen").first.click()
+
+    answer = page.go_back()  # A GET's page: the browser asks nothing and fetches it again.
+    assert answer is not None and answer.request.method == "GET" and answer.status == 200
+    assert page.url == switched
+    assert page.locator("h1").inner_text() == "Anfrage senden"
+    assert page.locator("#message").input_value() == MESSAGE
+    assert "Lebenslauf angehängt: cv.pdf" in page.content()
+    reloaded = page.reload()
+    assert reloaded is not None and reloaded.request.method == "GET"
+    assert page.locator("#name").input_value() == "Ada Lovelace"

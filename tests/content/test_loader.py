@@ -4,10 +4,13 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import Any
 
+import markdown
 import pytest
 from flask.testing import FlaskCliRunner
 from hypothesis import given, settings
@@ -65,6 +68,7 @@ def removing(name: str) -> Edit:
     return lambda content_dir: (content_dir / name).unlink()
 
 
+SEED_GERMAN_FILE = f"positions/{SEED_SLUG}.de.md"
 TITLE_LINE = "title: PhD candidates in Deep Learning for Satellite Image Analysis\n"
 POSTING_URL = "posting_url: https://stellenticket.de/72624/?lang=en"
 
@@ -179,6 +183,20 @@ BAD_CONTENT = [
         "is the contact's own address, which the site never shows",
         id="office-is-the-professor",
     ),
+    pytest.param(
+        replacing(SEED_FILE, "deadline: open-until-filled", "dedline: 2026-12-15"),
+        SEED_FILE,
+        "dedline",
+        "unknown field; did you mean deadline? Correct its name",
+        id="key-one-letter-short",
+    ),
+    pytest.param(
+        replacing(SEED_FILE, "working_time: Full time", "working_tiem: Full time"),
+        SEED_FILE,
+        "working_tiem",
+        "unknown field; did you mean working_time? Correct its name",
+        id="key-letters-swapped",
+    ),
     pytest.param(writing_cp1252("site.yaml"), "site.yaml", "file", "is not UTF-8", id="not-utf8"),
     pytest.param(removing("site.yaml"), "site.yaml", "file", "cannot be read", id="no-site-yaml"),
 ]
@@ -197,6 +215,28 @@ def test_bad_content_stops_the_start_with_one_line(
     assert line.startswith(f"{content / name}: {field}: "), line
     assert message in line
     assert len(caught.value.problems) == 1
+
+
+def test_a_key_one_edit_off_in_a_translation_is_an_error(tmp_path: Path) -> None:
+    content = copy_content(tmp_path)
+    replace_in(content, SEED_GERMAN_FILE, "duration: 3 Jahre", "durations: 3 Jahre")
+    with pytest.raises(ContentError) as caught:
+        load_content(content)
+    (error,) = caught.value.errors
+    assert str(error) == (
+        f"{content / SEED_GERMAN_FILE}: durations: unknown field; did you mean duration? "
+        "Correct its name"
+    )
+
+
+def test_a_key_two_edits_off_is_a_warning_that_guesses(tmp_path: Path) -> None:
+    content = copy_content(tmp_path)
+    replace_in(content, SEED_FILE, 'reference: "72624"', 'referenz: "72624"')
+    (warning,) = load_content(content).warnings
+    assert str(warning) == (
+        f"warning: {content / SEED_FILE}: referenz: unknown field, so it is ignored; "
+        "did you mean reference?"
+    )
 
 
 def test_duplicate_slug_names_both_files(tmp_path: Path) -> None:
@@ -353,6 +393,34 @@ def test_markdown_keeps_structure_and_safe_links() -> None:
     assert "<em>emphasis</em>" in html
     assert '<a href="https://example.org/" rel="noopener">link</a>' in html
     assert "<li>one</li>" in html
+
+
+def test_one_markdown_parser_per_thread_forgets_each_text(monkeypatch: pytest.MonkeyPatch) -> None:
+    made: list[threading.Thread] = []
+    make_parser = markdown.Markdown.__init__
+
+    def counted(parser: markdown.Markdown, *args: Any, **kwargs: Any) -> None:
+        made.append(threading.current_thread())
+        make_parser(parser, *args, **kwargs)
+
+    monkeypatch.setattr(markdown.Markdown, "__init__", counted)
+    render_markdown.cache_clear()  # Rendered by the parsers here, not taken from earlier tests.
+    defines = "See [the group][group].\n\n[group]: https://example.org/group"
+    uses = "See [the group][group]."
+
+    def render_texts() -> list[str]:
+        return [render_markdown(text) for text in (defines, uses, defines, uses)]
+
+    in_another_thread: list[list[str]] = []
+    other = threading.Thread(target=lambda: in_another_thread.append(render_texts()))
+    other.start()
+    rendered = render_texts()
+    other.join()
+    for texts in (rendered, *in_another_thread):
+        assert 'href="https://example.org/group"' in texts[0]
+        assert "href" not in texts[1], "a link defined in another file's text is not used"
+        assert texts[2:] == texts[:2]
+    assert len(made) == len(set(made)) <= 2, "a parser per thread, reused for every text"
 
 
 def test_script_in_a_body_does_not_reach_the_pages(tmp_path: Path, smtp: SmtpSink) -> None:

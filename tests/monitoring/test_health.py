@@ -1,4 +1,5 @@
-"""Health checks: /healthz says the process answers, /readyz that database and queue do."""
+"""Health checks: /healthz says the process answers, /readyz that database and queue do, and
+how the mail relay answers (tests/monitoring/test_mail_relay.py)."""
 
 from pathlib import Path
 
@@ -7,6 +8,7 @@ from flask.testing import FlaskClient
 from tests.support.app import make_app
 from tests.support.net import free_port
 from tests.support.smtp import SmtpSink
+from tests.support.waiting import wait_until
 
 
 def test_healthz_answers_json(client: FlaskClient) -> None:
@@ -17,10 +19,20 @@ def test_healthz_answers_json(client: FlaskClient) -> None:
     assert "Set-Cookie" not in response.headers
 
 
-def test_readyz_reports_database_and_queue(client: FlaskClient) -> None:
+def relay_reading(client: FlaskClient) -> tuple[int, dict[str, str]]:
+    """/readyz's status and body once its relay check has answered (it runs in the background)."""
+    wait_until(lambda: client.get("/readyz").get_json()["mail_relay"] != "checking")
+    response = client.get("/readyz")
+    return response.status_code, response.get_json()
+
+
+def test_readyz_reports_database_queue_and_relay(client: FlaskClient) -> None:
     response = client.get("/readyz")
     assert response.status_code == 200
-    assert response.get_json() == {"status": "ok", "database": "ok", "queue": "ok"}
+    assert relay_reading(client) == (
+        200,
+        {"status": "ok", "database": "ok", "queue": "ok", "mail_relay": "ok"},
+    )
 
 
 def test_readyz_is_503_with_the_reason_when_the_database_is_gone(

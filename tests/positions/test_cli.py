@@ -3,13 +3,17 @@
 import sys
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
+from click.testing import CliRunner
 from flask import Flask
+from flask.cli import FlaskGroup
 
-from openpositions.content import ContentError, load_content
+from openpositions import create_app
+from openpositions.content import Content, ContentError, load_content
 from tests.content.test_loader import run_site
-from tests.support.app import make_app
+from tests.support.app import app_config, make_app
 from tests.support.clock import berlin, set_clock
 from tests.support.content import SEED_FILE, SEED_SLUG, copy_content, replace_in, write_position
 from tests.support.smtp import SmtpSink
@@ -84,7 +88,7 @@ def test_starting_on_content_with_errors_stops_with_every_line(tmp_path: Path) -
 
 
 def add_position_with_warnings(content: Path) -> Path:
-    """An open position past its deadline, with a typo in a key, and no German text."""
+    """An open position past its deadline, with a key the site does not know, no German text."""
     return write_position(
         content,
         "phd-stale",
@@ -94,7 +98,7 @@ def add_position_with_warnings(content: Path) -> Path:
         status="open",
         date_posted=date(2026, 10, 1),
         deadline=date(2026, 11, 15),
-        refrence="IV-1/26",
+        referenz="IV-1/26",
     )
 
 
@@ -111,7 +115,7 @@ def test_warnings_are_printed_and_the_check_passes(tmp_path: Path, smtp: SmtpSin
     result = app.test_cli_runner().invoke(args=["positions", "check"])
     assert result.exit_code == 0, result.output
     assert result.stderr.splitlines() == [
-        f"warning: {stale}: refrence: unknown field, so it is ignored; did you mean reference?",
+        f"warning: {stale}: referenz: unknown field, so it is ignored; did you mean reference?",
         f"warning: {stale}: deadline: 2026-11-15 has passed, so the site shows the position "
         "as closed; set status: closed, or a later deadline",
     ]
@@ -148,9 +152,67 @@ def test_the_site_starts_despite_warnings_and_logs_them(
     assert app.test_client().get("/openpositions").status_code == 200
     logged = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
     assert (
-        f"warning: {stale}: refrence: unknown field, so it is ignored; did you mean reference?"
+        f"warning: {stale}: referenz: unknown field, so it is ignored; did you mean reference?"
         in logged
     )
+
+
+# The facts the shipped site.yaml leaves as placeholders, in the order it has them.
+SHIPPED_PLACEHOLDERS = (
+    "office.email, legal_notice.president, legal_notice.supervisory_authority, "
+    "privacy.data_protection_officer.url, privacy.access_log_days"
+)
+
+
+def placeholder_summary(content: Path) -> str:
+    return (
+        f"warning: {content / 'site.yaml'}: 5 facts not known yet, left out of the pages "
+        f"({SHIPPED_PLACEHOLDERS}); `flask positions check` says what to enter"
+    )
+
+
+def test_the_site_logs_the_placeholders_in_one_line(
+    tmp_path: Path, smtp: SmtpSink, caplog: pytest.LogCaptureFixture
+) -> None:
+    content = copy_content(tmp_path, fill_placeholders=False)
+    app = make_app(tmp_path, smtp.port, CONTENT_DIR=str(content))
+    assert app.test_client().get("/openpositions").status_code == 200
+    logged = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert [line for line in logged if "site.yaml" in line] == [placeholder_summary(content)]
+
+
+def test_a_refused_start_lists_each_error_and_the_placeholders_in_one_line(
+    tmp_path: Path, smtp: SmtpSink
+) -> None:
+    content = copy_content(tmp_path, fill_placeholders=False)
+    replace_in(content, SEED_FILE, "status: open", "status: opn")
+    with pytest.raises(ContentError) as refused:
+        create_app(app_config(tmp_path, smtp.port, CONTENT_DIR=str(content)))
+    assert str(refused.value).splitlines() == [
+        f"{content / SEED_FILE}: status: 'opn' is not one of: open, closed",
+        placeholder_summary(content),
+    ]
+
+
+def test_the_check_under_the_flask_command_reads_the_files_once(
+    tmp_path: Path, smtp: SmtpSink, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    content = copy_content(tmp_path)
+    loads: list[Path] = []
+
+    def counted(content_dir: Path, *args: Any, **kwargs: Any) -> Content:
+        loads.append(Path(content_dir))
+        return load_content(content_dir, *args, **kwargs)
+
+    monkeypatch.setattr("openpositions.content.store.load_content", counted)
+    monkeypatch.setenv("FLASK_RUN_FROM_CLI", "")  # Which the `flask` command sets; unset after.
+    config = app_config(tmp_path, smtp.port, CONTENT_DIR=str(content))
+    # The `flask` command as `flask --app app` runs it, the app made by it, in its context.
+    flask_command = FlaskGroup(create_app=lambda: create_app(config), load_dotenv=False)
+    result = CliRunner().invoke(flask_command, ["positions", "check"])
+    assert result.exit_code == 0, result.output
+    assert "Content is valid: 1 positions, 1 open." in result.output
+    assert loads == [content]
 
 
 def test_the_start_succeeds_on_content_with_only_warnings(tmp_path: Path) -> None:

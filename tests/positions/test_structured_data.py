@@ -44,7 +44,8 @@ def site_client(site: Flask) -> FlaskClient:
 
 def loaded_content(app: Flask) -> Content:
     store: ContentStore = app.extensions["openpositions.content"]
-    return store.content
+    assert store.loaded is not None, "loaded as the app started"
+    return store.loaded
 
 
 def atom_feed(client: FlaskClient) -> ET.Element:

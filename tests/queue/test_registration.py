@@ -17,8 +17,14 @@ SITE_TASKS = {
     "alert_operator",
     "notify_withdrawal",
     "queue_lost_enquiries",
+    "tell_applicants_of_failures",
     "purge_expired_enquiries",
     "purge_unused_cvs",
+    "purge_stale_drafts",
+    "send_alert_confirmation",
+    "sweep_alert_subscriptions",
+    "check_for_openings",
+    "send_alerts",
 }
 
 

@@ -8,6 +8,7 @@ COUNTERS = (
     "openpositions_enquiries_accepted_total",
     "openpositions_enquiries_sent_total",
     "openpositions_enquiries_failed_total",
+    "openpositions_enquiries_resent_total",
     "openpositions_enquiries_withdrawn_total",
     'openpositions_spam_caught_total{trap="honeypot"}',
     'openpositions_spam_caught_total{trap="too_fast"}',

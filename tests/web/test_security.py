@@ -120,7 +120,7 @@ def test_pages_without_a_form_set_no_cookie(app: Flask) -> None:
 def test_forwarded_addresses_are_ignored_without_a_trusted_proxy(
     tmp_path: Path, smtp: SmtpSink
 ) -> None:
-    app = make_app(tmp_path, smtp.port, RATELIMIT_ENABLED=True, ENQUIRY_RATE_LIMIT="2 per hour")
+    app = make_app(tmp_path, smtp.port, RATELIMIT_ENABLED=True, ENQUIRY_FLOOD_LIMIT="2 per hour")
     client = app.test_client()
     codes = [
         post_enquiry(
@@ -140,7 +140,7 @@ def test_behind_a_trusted_proxy_the_forwarded_client_address_is_limited(
         tmp_path,
         smtp.port,
         RATELIMIT_ENABLED=True,
-        ENQUIRY_RATE_LIMIT="1 per hour",
+        ENQUIRY_FLOOD_LIMIT="1 per hour",
         TRUSTED_PROXIES=1,
     )
     client = app.test_client()
@@ -165,6 +165,7 @@ def test_with_the_shared_rate_limit_store_down_limits_still_hold_per_process(
         smtp.port,
         RATELIMIT_ENABLED=True,
         ENQUIRY_RATE_LIMIT="2 per hour",
+        ENQUIRY_FLOOD_LIMIT="2 per hour",
         RATELIMIT_STORAGE_URI=f"redis://127.0.0.1:{free_port()}/0",
     )
     client = app.test_client()
@@ -174,3 +175,24 @@ def test_with_the_shared_rate_limit_store_down_limits_still_hold_per_process(
         for n in range(3)
     ]
     assert codes == [303, 303, 429]
+
+
+# Behind the shipped nginx, which adds them to every answer (see tests/deploy/test_nginx_edge.py).
+LEFT_TO_THE_EDGE = [
+    "Content-Security-Policy",
+    "Permissions-Policy",
+    "X-Frame-Options",
+    "X-Content-Type-Options",
+    "Strict-Transport-Security",
+]
+
+
+@pytest.mark.parametrize(("method", "path"), ROUTES)
+def test_behind_the_edge_the_site_leaves_out_the_headers_the_edge_adds(
+    tmp_path: Path, smtp: SmtpSink, method: str, path: str
+) -> None:
+    app = make_app(tmp_path, smtp.port, HTTPS=True, EDGE_ADDS_SECURITY_HEADERS=True)
+    response = fetch(app, method, path, base_url="https://positions.example.org")
+    assert response.status_code < 500
+    assert [name for name in LEFT_TO_THE_EDGE if name in response.headers] == []
+    assert response.headers["Referrer-Policy"] == "strict-origin-when-cross-origin"

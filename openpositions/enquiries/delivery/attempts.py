@@ -119,11 +119,11 @@ def send_timed(enquiry: Enquiry) -> None:
 def send_pending_mails(enquiry: Enquiry) -> None:
     """Send whichever of the two mails has not gone yet, recording each as it goes."""
     if enquiry.notified_at is None:
-        _send(professor_mail(enquiry))
+        send_or_refuse(professor_mail(enquiry))
         record(enquiry.mark_professor_notified)
     if current_app.config["ENQUIRY_ACKNOWLEDGE"] and enquiry.acknowledged_at is None:
         try:
-            _send(acknowledgement_mail(enquiry))
+            send_or_refuse(acknowledgement_mail(enquiry))
         except PermanentFailure as refusal:
             # The professor has the enquiry; a refused receipt must not hold it back.
             enquiry.note_error(f"acknowledgement refused: {describe(refusal.__cause__)}")
@@ -132,7 +132,8 @@ def send_pending_mails(enquiry: Enquiry) -> None:
         enquiry.mark_acknowledged()
 
 
-def _send(message: EmailMessage) -> None:
+def send_or_refuse(message: EmailMessage) -> None:
+    """Send one mail; PermanentFailure if the relay refused it for good (5xx, or too large)."""
     try:
         send_message(message)
     except MessageTooLarge as error:
@@ -228,7 +229,7 @@ def send_withdrawal_notice(reference: str) -> None:
     A refusal for good (5xx) is logged, not retried: the same mail would be refused again.
     """
     try:
-        _send(withdrawal_notice_mail(reference))
+        send_or_refuse(withdrawal_notice_mail(reference))
     except PermanentFailure as refusal:
         log.error(
             "Enquiry %s: the professor's notice of its withdrawal was refused: %s",

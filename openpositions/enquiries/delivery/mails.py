@@ -1,7 +1,5 @@
 """The mails an enquiry makes: to the professor, the applicant's receipt, the operator's alerts."""
 
-import re
-import unicodedata
 from email.headerregistry import Address
 from email.message import EmailMessage
 
@@ -9,12 +7,14 @@ from flask import current_app, render_template
 from flask_babel import force_locale, gettext
 
 from openpositions.content import current_content
+from openpositions.content.entities import GroupOffice
 from openpositions.content.topics import topic_title
 from openpositions.enquiries.delivery.brief import professor_brief
 from openpositions.enquiries.models import Enquiry
 from openpositions.enquiries.private_link import private_link_url
 from openpositions.formatting import format_moment, format_size
-from openpositions.mail.addresses import parse_address
+from openpositions.mail.addresses import NotOneAddress, parse_address
+from openpositions.mail.attachments import attach, file_name_words
 from openpositions.mail.composing import compose, display_name, site_sender
 from openpositions.web.urls import absolute_url
 
@@ -37,10 +37,10 @@ def reference_message_id(reference: str, kind: str) -> str:
 
 
 def cv_attachment_name(enquiry: Enquiry) -> str:
-    """A file name safe in any mail client and file system, naming applicant and reference."""
-    ascii_name = unicodedata.normalize("NFKD", enquiry.name).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^A-Za-z0-9]+", "-", ascii_name).strip("-").lower()[:40]
-    return f"cv-{slug}-{enquiry.reference}.pdf" if slug else f"cv-{enquiry.reference}.pdf"
+    """A file name safe in any mail client and file system, naming applicant (in their own
+    script) and reference: "cv-jana-müller-ødegård-RS-7KQ2-M9XD.pdf"."""
+    words = file_name_words(enquiry.name, limit=40)
+    return f"cv-{words}-{enquiry.reference}.pdf" if words else f"cv-{enquiry.reference}.pdf"
 
 
 def professor_mail(enquiry: Enquiry) -> EmailMessage:
@@ -61,23 +61,38 @@ def professor_mail(enquiry: Enquiry) -> EmailMessage:
             message_id=message_id(enquiry, "enquiry"),
         )
     if enquiry.cv_filename and enquiry.cv_data:
-        message.add_attachment(
+        attach(
+            message,
             enquiry.cv_data,
             maintype="application",
             subtype="pdf",
-            filename=cv_attachment_name(enquiry),
+            name=cv_attachment_name(enquiry),
         )
     return message
 
 
+def office_reply_to(office: GroupOffice) -> Address | None:
+    """The group office, where replies to the receipt go; None while site.yaml names none."""
+    if not office.email:
+        return None
+    try:
+        return parse_address((office.name, office.email))
+    except NotOneAddress:
+        # An address that would not travel as one (a domain beyond ASCII): the receipt then
+        # says that replies are not read, which is true of a mail with no Reply-To.
+        return None
+
+
 def acknowledgement_mail(enquiry: Enquiry) -> EmailMessage:
-    """The applicant's receipt: what arrived and what happens next.
+    """The applicant's receipt: what arrived, what happens next, and where more can go.
 
     None of the applicant's own text (name, message, file name): otherwise anyone could send
-    words of their choosing to any address through the site.
+    words of their choosing to any address through the site. Replies go to the group office,
+    never to the site's own address, which nobody reads.
     """
     with force_locale(enquiry.language):
         content = current_content()
+        office = office_reply_to(content.site.office)
         context = {
             "enquiry": enquiry,
             "site": content.site,
@@ -86,10 +101,12 @@ def acknowledgement_mail(enquiry: Enquiry) -> EmailMessage:
             "cv_size": format_size(enquiry.cv_size or 0) if enquiry.cv_data else None,
             "form_url": absolute_url("enquiries.form"),
             "private_url": private_link_url(enquiry),
+            "office": office,
         }
         return compose(
             subject=gettext("We received your enquiry %(reference)s", reference=enquiry.reference),
             to=Address(addr_spec=enquiry.transport_email),
+            reply_to=office,
             text=render_template("email/acknowledgement.txt", **context),
             html=render_template("email/acknowledgement.html", **context),
             message_id=message_id(enquiry, "acknowledgement"),

@@ -1,7 +1,7 @@
 """The enquiry's background tasks: delivering it, telling the operator, finding lost ones."""
 
+import enum
 import logging
-from collections.abc import Iterable
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -13,6 +13,7 @@ from openpositions.enquiries.delivery.attempts import (
     send_operator_alert,
     send_withdrawal_notice,
 )
+from openpositions.enquiries.delivery.failure_notice import tell_applicants_of_failures
 from openpositions.enquiries.models import PENDING, Enquiry
 from openpositions.extensions import db
 from openpositions.queue import RetryTask, crontab, periodic_task, task
@@ -48,7 +49,19 @@ def sweep_lost_and_overdue() -> None:
     alert_overdue_enquiries()
 
 
-DELIVERY_TASKS = (deliver_enquiry, alert_operator, notify_withdrawal, sweep_lost_and_overdue)
+# The notices go a day after a failure: a check every ten minutes is on time.
+@periodic_task(crontab(minute="*/10"), name="tell_applicants_of_failures")
+def tell_applicants_of_failures_regularly() -> None:
+    tell_applicants_of_failures()
+
+
+DELIVERY_TASKS = (
+    deliver_enquiry,
+    alert_operator,
+    notify_withdrawal,
+    sweep_lost_and_overdue,
+    tell_applicants_of_failures_regularly,
+)
 
 
 def queue_delivery(enquiry: Enquiry) -> bool:
@@ -94,30 +107,41 @@ def lost_enquiries() -> list[Enquiry]:
     return list(db.session.scalars(query))
 
 
-def requeue(enquiries: Iterable[Enquiry], *, fresh_attempts: bool) -> list[tuple[Enquiry, bool]]:
-    """Make each enquiry due now and queue it; (enquiry, queued) pairs.
-
-    `fresh_attempts` gives it a new round of retries, as an operator's resend does; the sweep
-    keeps the count, so a task that keeps getting lost still gives up in time.
-    """
-    results = []
-    for enquiry in enquiries:
-        if fresh_attempts:
-            enquiry.reset_for_resend()
-        else:
-            enquiry.make_due()
-        db.session.commit()
-        results.append((enquiry, queue_delivery(enquiry)))
-    return results
-
-
 def queue_lost_enquiries() -> int:
-    """Queue again every pending enquiry whose delivery was lost; return how many."""
+    """Queue again every pending enquiry whose delivery was lost; return how many.
+
+    It keeps its count of attempts, so a task that keeps getting lost still gives up in time.
+    """
     lost = lost_enquiries()
-    for enquiry, queued in requeue(lost, fresh_attempts=False):
-        if queued:
+    for enquiry in lost:
+        enquiry.make_due()
+        db.session.commit()
+        if queue_delivery(enquiry):
             log.warning("Enquiry %s had no queued delivery; queued again", enquiry.reference)
     return len(lost)
+
+
+class Resend(enum.Enum):
+    """What the operator's resend of an enquiry came to."""
+
+    QUEUED = "queued"
+    # Stored as pending: the sweep queues it once the queue answers again.
+    QUEUE_UNREACHABLE = "pending (queue unreachable)"
+    # Delivered before the resend could take it: nothing to send.
+    DELIVERED = "delivered"
+    # Withdrawn by the applicant before the resend could take it.
+    WITHDRAWN = "withdrawn by the applicant"
+
+
+def resend_undelivered(enquiry: Enquiry) -> Resend:
+    """Queue a pending or failed enquiry for delivery with a fresh round of retries."""
+    enquiry_id = enquiry.id
+    reopened = Enquiry.reopen_for_resend(enquiry_id)
+    db.session.commit()  # Which also makes the enquiry read afresh.
+    if not reopened:
+        gone = db.session.get(Enquiry, enquiry_id) is None
+        return Resend.WITHDRAWN if gone else Resend.DELIVERED
+    return Resend.QUEUED if queue_delivery(enquiry) else Resend.QUEUE_UNREACHABLE
 
 
 def alert_overdue_enquiries() -> int:

@@ -1,18 +1,36 @@
 """The CV on the form: checked as a real PDF that fits the mail, and held while the form is
 shown again, so that fixing another field does not drop it."""
 
+import re
+import unicodedata
 from typing import Any
 
 from flask import current_app
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from werkzeug.utils import secure_filename
 from wtforms.validators import StopValidation, ValidationError
 
 from openpositions.enquiries.intake.cv_check import CvProblem, contained_cv_problem
 from openpositions.enquiries.intake.held_cvs import Cv
 from openpositions.formatting import format_size
 from openpositions.mail.composing import largest_attachment
+
+
+def shown_file_name(uploaded: str | None) -> str:
+    """The CV's file name as the site shows and keeps it: the applicant's own name for the
+    file, in any script, without folders, invisible or bidirectional characters, or anything
+    but letters, digits, marks and . _ - (spaces become _); at most 120 characters.
+
+    The name is only ever shown (escaped) and offered for download; the mail's attachment is
+    named from the applicant's name and reference.
+    """
+    name = unicodedata.normalize("NFC", re.split(r"[/\\]", uploaded or "")[-1])
+    kept = "".join(
+        c if unicodedata.category(c)[0] in "LNM" or c in "._-" else "_" if c.isspace() else ""
+        for c in name
+    )
+    kept = re.sub(r"_+", "_", kept).lstrip("._-")
+    return kept[-120:] or "cv.pdf"
 
 
 def cv_size_limit() -> int:
@@ -81,4 +99,4 @@ def uploaded_cv(form: Any, field: Any) -> None:
     problem = contained_cv_problem(data)
     if problem is not None:
         raise ValidationError(CV_PROBLEM_MESSAGES[problem])
-    form.new_cv = Cv(filename=(secure_filename(upload.filename) or "cv.pdf")[-120:], data=data)
+    form.new_cv = Cv(filename=shown_file_name(upload.filename), data=data)

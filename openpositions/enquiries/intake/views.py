@@ -9,7 +9,6 @@ from flask import (
     Blueprint,
     abort,
     current_app,
-    g,
     redirect,
     render_template,
     request,
@@ -19,6 +18,7 @@ from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from itsdangerous import BadSignature, URLSafeSerializer
+from markupsafe import Markup, escape
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
@@ -26,8 +26,14 @@ from openpositions.content import Position, current_content, current_day
 from openpositions.content.topics import topic_title
 from openpositions.enquiries.intake.accept import EnquiryNotStored, accept_enquiry, new_reference
 from openpositions.enquiries.intake.cv_field import cv_size_limit
+from openpositions.enquiries.intake.drafts import discard_draft, keep_draft, this_visitors_draft
 from openpositions.enquiries.intake.forms import EnquiryForm
 from openpositions.enquiries.intake.held_cvs import release_cv
+from openpositions.enquiries.intake.limits import (
+    count_enquiry_from,
+    minutes_until_sender_may_send,
+    requesting_network,
+)
 from openpositions.enquiries.intake.spam import new_stamp, read_stamp, time_trap_on
 from openpositions.enquiries.totals import count_spam
 from openpositions.extensions import csrf, limiter
@@ -40,46 +46,32 @@ log = logging.getLogger(__name__)
 bp = Blueprint("enquiries", __name__)
 
 
-def rate_limit() -> str:
-    limit: str = current_app.config["ENQUIRY_RATE_LIMIT"]
-    return limit
-
-
 def flood_limit() -> str:
     limit: str = current_app.config["ENQUIRY_FLOOD_LIMIT"]
     return limit
 
 
-def was_accepted(response: Response) -> bool:
-    return bool(g.get("enquiry_accepted"))
-
-
 @route_in_each_language(bp, "/enquiry", methods=["GET", "POST"])
-# Only accepted enquiries count against the address's limit: typos and a second try never
-# lock anyone out. Every POST counts against a far higher limit that stops floods.
-@limiter.limit(rate_limit, methods=["POST"], deduct_when=was_accepted)
-@limiter.limit(flood_limit, methods=["POST"])
+# Every POST counts against its network's limit before anything of it is read; accepted
+# enquiries count against their sender's address, in the view (see limits.py).
+@limiter.limit(flood_limit, methods=["POST"], key_func=requesting_network)
 def form() -> Response | tuple[str, int]:
     form = EnquiryForm(content=current_content(), today=current_day())
     if request.method != "POST":  # GET and HEAD show the form; they never submit it.
-        requested = request.args.get("position", "")
-        form.started.data = new_stamp()
-        if requested and requested not in form.topics:
-            # A link to a position that has closed since (or never was): say so, and offer
-            # the open ones and a general enquiry rather than an error.
-            return render_form(form, not_offered=NotOffered(form.content.position(requested)))
-        form.position.data = requested
-        return render_form(form)
+        return show_form(form)
     if current_app.config["WTF_CSRF_ENABLED"]:
         csrf.protect()  # A CSRFError goes to form_expired.
     if request.form.get("switch_language"):
-        # The language switch on the form: the same form in the other language, as typed.
-        return render_again(form, status=200, keep_stamp=True)
+        return switch_language(form)
     if form.is_honeypot_filled():
         # Only a bot sees this field: it gets the answer people get, and learns nothing.
         log.info("Enquiry caught as spam (honeypot); nothing sent")
         count_spam("honeypot")
         return confirm(new_reference(), form.position.data, cv_filename=None)
+    # Mistakes first, whatever the time taken: an empty or half-filled form sent at once is a
+    # person pressing Enter too soon, who needs to see what to fill in.
+    if not form.validate():
+        return render_again(form, status=422, keep_stamp=True)
     stamp = read_stamp(form.started.data)
     if time_trap_on() and (stamp is None or stamp.filled_too_fast()):
         # Too fast for a person, or a stamp that is not ours: neither confirmed nor dropped.
@@ -87,8 +79,17 @@ def form() -> Response | tuple[str, int]:
         count_spam("too_fast")
         notice = _("Please check your details, then send the form again.")
         return render_again(form, status=422, notices=[notice])
-    if not form.validate():
-        return render_again(form, status=422, keep_stamp=True)
+    minutes = minutes_until_sender_may_send(str(form.email.data))
+    if minutes is not None:
+        log.warning("Enquiry refused: its sender's address is at ENQUIRY_RATE_LIMIT")
+        notice = ngettext(
+            "You have sent several enquiries from this email address recently. You can send "
+            "another in %(num)d minute.",
+            "You have sent several enquiries from this email address recently. You can send "
+            "another in %(num)d minutes.",
+            minutes,
+        )
+        return render_again(form, status=429, notices=[notice, *office_notice()], keep_stamp=True)
     enquiry = form.enquiry(language=str(get_locale()))
     try:
         accepted = accept_enquiry(enquiry, form_stamp=stamp.nonce if stamp else None)
@@ -103,8 +104,10 @@ def form() -> Response | tuple[str, int]:
         # The same stamp sent again with other text: a form from the Back button, or a bot.
         notice = _("Please check your details, then send the form again.")
         return render_again(form, status=422, notices=[notice])
-    g.enquiry_accepted = accepted.is_new
+    if accepted.is_new:
+        count_enquiry_from(str(form.email.data))
     release_cv(form.held_cv.data)
+    discard_draft()
     return confirm(
         accepted.enquiry.reference,
         accepted.enquiry.position_slug,
@@ -115,6 +118,58 @@ def form() -> Response | tuple[str, int]:
 # The form token is checked in the view, after the limits: a forged POST counts against the
 # flood limit like any other (CSRFProtect's own check comes before every view, and the limits).
 csrf.exempt(form)
+
+
+def show_form(form: EnquiryForm) -> Response | tuple[str, int]:
+    """The form, empty or for the position a link names; as typed, after a language switch."""
+    draft = this_visitors_draft()
+    if draft is not None and draft.get("query") == request.query_string.decode("latin-1"):
+        form.name.data = draft.get("name", "")
+        form.email.data = draft.get("email", "")
+        form.position.data = draft.get("position", "")
+        form.message.data = draft.get("message", "")
+        form.consent.data = bool(draft.get("consent"))
+        form.held_cv.data = draft.get("held_cv", "")
+        stamp = read_stamp(draft.get("started"))
+        form.started.data = draft["started"] if stamp else new_stamp()
+        return render_form(form)
+    requested = request.args.get("position", "")
+    form.started.data = new_stamp()
+    if requested and requested not in form.topics:
+        # A link to a position that has closed since (or never was): say so, and offer the
+        # open ones and a general enquiry rather than an error.
+        return render_form(form, not_offered=NotOffered(form.content.position(requested)))
+    form.position.data = requested
+    return render_form(form)
+
+
+def switch_language(form: EnquiryForm) -> Response | tuple[str, int]:
+    """The language switch on the form: the same form in the other language, as typed.
+
+    What was typed is kept and the answer is a redirect to the form's address in that language
+    (the switch's button sends to it): the page shown is a GET's, so Back and Reload never ask
+    to send the form again. When the CV cannot be kept, or has a mistake to show, or the draft
+    cannot be stored, the form is shown at once instead, saying so.
+    """
+    cv_kept = form.keep_cv_for_next_time()
+    if cv_kept and not form.cv.errors and keep_draft(draft_of(form)):
+        return redirect(request.full_path.rstrip("?"), code=303)
+    return render_again(form, status=200, keep_stamp=True)
+
+
+def draft_of(form: EnquiryForm) -> dict[str, str]:
+    return {
+        "name": form.name.data or "",
+        "email": form.email.data or "",
+        "position": form.position.data or "",
+        "message": form.message.data or "",
+        "consent": "y" if form.consent.data else "",
+        "held_cv": form.held_cv.data or "",
+        "started": form.started.data or "",
+        # The form's own address (a position link's ?position=): a later visit to another
+        # position's form starts afresh rather than with this draft.
+        "query": request.query_string.decode("latin-1"),
+    }
 
 
 def render_again(
@@ -211,13 +266,31 @@ def too_many_enquiries(error: HTTPException) -> tuple[str, int]:
     log.warning("Enquiry rate-limited: %s", error.description)
     minutes = minutes_until_retry() or 60
     notice = ngettext(
-        "You have sent this form too often. You can send it again in %(num)d minute.",
-        "You have sent this form too often. You can send it again in %(num)d minutes.",
+        "Very many forms have been sent from your network just now, so the site takes no more "
+        "from it for a while. You can send yours again in %(num)d minute.",
+        "Very many forms have been sent from your network just now, so the site takes no more "
+        "from it for a while. You can send yours again in %(num)d minutes.",
         minutes,
     )
     return render_again(
-        resubmittable_form(), status=429, notices=[notice], keep_stamp=True, hold_new_cv=False
+        resubmittable_form(),
+        status=429,
+        notices=[notice, *office_notice()],
+        keep_stamp=True,
+        hold_new_cv=False,
     )
+
+
+def office_notice() -> list[Markup]:
+    """The other way to reach the group, for a visitor the form cannot take: its office's
+    shared mailbox, when site.yaml names one (never the professor's own address)."""
+    office = current_content().site.office
+    if not office.email:
+        return []
+    address = Markup('<a href="mailto:{0}">{0}</a>').format(office.email)
+    # The translation's own text is escaped; only the link inside it is markup.
+    wording = _("You can also write to the group: %(office)s, %(address)s.")
+    return [escape(wording) % {"office": office.name, "address": address}]
 
 
 @bp.errorhandler(413)

@@ -1,6 +1,7 @@
 """`flask enquiries ...`: the operator's view of the inbox."""
 
 import io
+import smtplib
 from datetime import datetime
 from pathlib import Path
 
@@ -8,9 +9,11 @@ import click
 import sqlalchemy as sa
 from flask.cli import AppGroup
 
-from openpositions.enquiries.delivery.tasks import requeue
+from openpositions.enquiries.delivery.attempts import describe
+from openpositions.enquiries.delivery.professor_copy import first_delivered, send_professor_copy
+from openpositions.enquiries.delivery.tasks import Resend, resend_undelivered
 from openpositions.enquiries.intake.accept import REFERENCE, find_enquiry
-from openpositions.enquiries.models import DELIVERY_STATUSES, FAILED, Enquiry
+from openpositions.enquiries.models import DELIVERY_STATUSES, FAILED, SENT, Enquiry
 from openpositions.enquiries.operator.export import (
     DELIMITERS,
     ENCODING,
@@ -22,6 +25,7 @@ from openpositions.enquiries.operator.listing import table_lines
 from openpositions.enquiries.operator.retention import purge_expired
 from openpositions.extensions import db
 from openpositions.formatting import format_moment, visible_controls
+from openpositions.mail.transport import MessageTooLarge
 
 # Enquiries `list` shows unless told otherwise: a screenful or two, the newest.
 LIST_LIMIT = 50
@@ -86,18 +90,80 @@ def show(reference: str) -> None:
 @enquiries_cli.command("resend")
 @click.argument("reference", required=False, callback=reference_argument)
 @click.option("--failed", "all_failed", is_flag=True, help="Resend every failed enquiry.")
-def resend(reference: str | None, all_failed: bool) -> None:
-    """Queue an enquiry (or every failed one) for delivery again."""
+@click.option(
+    "--force",
+    is_flag=True,
+    help="For a delivered enquiry: send the professor its mail again now, marked as a copy.",
+)
+def resend(reference: str | None, all_failed: bool, force: bool) -> None:
+    """Queue an enquiry (or every failed one) for delivery again.
+
+    A delivered enquiry is left as it is: it says when it went. With --force, the professor
+    gets its mail again at once, marked as a copy (and counted as one, not as sent).
+    """
     if bool(reference) == all_failed:
         raise click.UsageError("Give either a REFERENCE or --failed.")
+    if force and all_failed:
+        raise click.UsageError(
+            "--force sends one delivered enquiry again: give its REFERENCE, not --failed."
+        )
     if all_failed:
         targets = list(db.session.scalars(sa.select(Enquiry).where(Enquiry.status == FAILED)))
+        if not targets:
+            click.echo("No failed enquiries.")
     else:
-        targets = [_existing(reference or "")]
-    for enquiry, queued in requeue(targets, fresh_attempts=True):
-        click.echo(f"{enquiry.reference}: {'queued' if queued else 'pending (queue unreachable)'}")
-    if not targets:
-        click.echo("No failed enquiries.")
+        enquiry = _existing(reference or "")
+        if enquiry.status == SENT:
+            _delivered_already(enquiry, send_copy=force)
+            return
+        targets = [enquiry]
+    for enquiry in targets:
+        reference = enquiry.reference
+        outcome = resend_undelivered(enquiry)
+        if outcome is Resend.DELIVERED:
+            _delivered_already(enquiry, send_copy=force)
+        else:
+            click.echo(f"{reference}: {outcome.value}{_what_went_before(enquiry, outcome)}")
+
+
+def _delivered_already(enquiry: Enquiry, *, send_copy: bool) -> None:
+    """Say when a delivered enquiry went; with `send_copy`, send the professor a copy now."""
+    sent = first_delivered(enquiry)
+    when = format_moment(sent) if sent else "a time not recorded"
+    if not send_copy:
+        click.echo(
+            f"{enquiry.reference}: delivered on {when}; nothing sent. "
+            "To send the professor a copy of its mail, add --force."
+        )
+        return
+    try:
+        send_professor_copy(enquiry)
+    except (smtplib.SMTPException, OSError, MessageTooLarge) as error:
+        raise click.ClickException(
+            f"{enquiry.reference}: the copy was not sent: {describe(error)}"
+        ) from None
+    click.echo(
+        f"{enquiry.reference}: sent the professor a copy of its mail, marked as a copy "
+        f"(the first went on {when})."
+    )
+
+
+def _what_went_before(enquiry: Enquiry, outcome: Resend) -> str:
+    """What the operator should know of a resent enquiry's earlier mails, if anything."""
+    if outcome is Resend.WITHDRAWN:
+        return ""
+    notes = []
+    if enquiry.notified_at is not None:
+        notes.append(
+            f"the professor has had it since {format_moment(enquiry.notified_at)}; "
+            "only the receipt is left to send"
+        )
+    if enquiry.applicant_told_of_failure_at is not None:
+        notes.append(
+            f"its applicant was told on {format_moment(enquiry.applicant_told_of_failure_at)} "
+            "that it could not be delivered"
+        )
+    return f" ({'; '.join(notes)})" if notes else ""
 
 
 @enquiries_cli.command("export")

@@ -11,6 +11,7 @@ from openpositions.clock import in_group_timezone
 EXPORT_COLUMNS = (
     "reference", "created_at", "status", "attempts", "name", "email", "position_slug",
     "position_title", "language", "message", "cv_filename", "cv_size", "sent_at", "last_error",
+    "failed_at", "applicant_told_of_failure_at",
 )  # fmt: skip
 
 # Rows fetched from the database at a time.

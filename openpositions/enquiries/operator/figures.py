@@ -63,9 +63,16 @@ class EnquiryCollector:
         )
         yield counter(
             "enquiries_sent",
-            "Enquiries delivered: the relay took the professor's mail. A resent enquiry "
-            "counts again.",
+            "Enquiries delivered: the relay took the professor's mail. Each enquiry counts "
+            "once, so this never exceeds the accepted; copies sent again are in "
+            "enquiries_resent.",
             count[totals.ENQUIRIES_SENT],
+        )
+        yield counter(
+            "enquiries_resent",
+            "Copies of delivered enquiries sent to the professor again at the operator's "
+            "request (flask enquiries resend --force).",
+            count[totals.COPIES_RESENT],
         )
         yield counter(
             "enquiries_failed",

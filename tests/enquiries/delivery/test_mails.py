@@ -3,6 +3,7 @@
 import re
 from collections.abc import Iterator
 from datetime import date
+from email.utils import getaddresses
 from pathlib import Path
 
 import pytest
@@ -12,9 +13,10 @@ from flask.testing import FlaskClient
 from openpositions.queue import queue_of
 from tests.support.app import make_app, stored_enquiries
 from tests.support.clock import berlin, set_clock
-from tests.support.content import copy_content, write_position
+from tests.support.content import OFFICE_EMAIL, copy_content, write_position
 from tests.support.forms import post_enquiry
 from tests.support.pdfs import pdf_of_size
+from tests.support.receipts import private_link
 from tests.support.smtp import Received, SmtpSink, body_text
 
 PROFESSOR = "professor@rsim.example.org"
@@ -137,7 +139,8 @@ def test_the_receipt_says_what_arrived_and_echoes_nothing_the_applicant_typed(
     assert f"About: {POSITION_TITLE}" in text
     assert "CV: received (PDF, 870 kB)" in text
     assert "usually answers within two weeks" in text
-    assert f"use the form at {SITE}/enquiry and quote your reference {enquiry.reference}" in text
+    assert f"with the form on our site and quote your reference {enquiry.reference}." in text
+    assert f"\nThe enquiry form:\n{SITE}/enquiry\n" in text
     raw = receipt.raw.decode("ascii")
     for typed in ("spam.example", "cheap", "buy-cheap-pills"):
         assert typed not in text and typed not in html_of(receipt) and typed not in raw
@@ -149,12 +152,18 @@ def test_the_receipt_reads_naturally_in_german(
     response = post_enquiry(site_client, url="/de/enquiry")
     assert response.status_code == 303
     (enquiry,) = stored_enquiries(site_app)
-    text = text_of(mail_for(smtp.wait_for(2), "ada@example.org"))
-    assert text.startswith("Guten Tag,\n\nvielen Dank für Ihre Anfrage an die Arbeitsgruppe")
+    receipt = mail_for(smtp.wait_for(2), "ada@example.org")
+    text = text_of(receipt)
+    assert text.startswith(
+        "Guten Tag,\n\nvielen Dank für Ihre Anfrage an die Arbeitsgruppe Remote Sensing Image "
+        "Analysis (RSiM) an der Technischen Universität Berlin. Sie ist bei uns eingegangen:\n"
+    )
     assert "Lebenslauf: keiner mitgeschickt" in text
     assert "innerhalb von zwei Wochen" in text
-    assert f"{SITE}/de/enquiry" in text, "the form in the applicant's language"
-    assert f"{SITE}/de/enquiry" in html_of(mail_for(smtp.wait_for(2), "ada@example.org"))
+    assert f"geben Sie Ihre Vorgangsnummer {enquiry.reference} an." in text
+    assert f"\n{SITE}/de/enquiry\n" in text, "the form in the applicant's language"
+    assert f'href="{SITE}/de/enquiry"' in html_of(receipt)
+    assert "an der Technischen Universität Berlin" in html_of(receipt)
 
 
 def test_the_professors_mail_links_the_position_in_the_professors_language(
@@ -172,7 +181,7 @@ def test_the_professors_mail_links_the_position_in_the_professors_language(
     german_url = f"{SITE}/de/openpositions/phd-deep-learning-satellite-images"
     assert f"\n{german_url}\n" in text_of(mail_for(mails, PROFESSOR))
     assert f'<a href="{german_url}">' in html_of(mail_for(mails, PROFESSOR))
-    assert f"{SITE}/enquiry " in text_of(mail_for(mails, "ada@example.org")), "English receipt"
+    assert f"\n{SITE}/enquiry\n" in text_of(mail_for(mails, "ada@example.org")), "English receipt"
 
 
 def test_the_brief_says_a_position_is_closing_soon(tmp_path: Path, smtp: SmtpSink) -> None:
@@ -226,3 +235,82 @@ def test_bidirectional_controls_cannot_disguise_the_message(
     assert stored.message == DISGUISED, "stored as typed"
     shown = site_app.test_cli_runner().invoke(args=["enquiries", "show", stored.reference])
     assert "[U+202E]gpj.exe and [U+2067]the rest." in shown.output
+
+
+# --- The receipt's links, and where replies to it go ----------------------------------------------
+
+ADDRESS = re.compile(r"https?://\S+")
+
+
+def assert_links_named_and_whole(receipt: Received) -> None:
+    """Each address in the text part is a line of its own, named on the line before (a mail
+    client links an address only whole); in HTML each link is named, no address shown."""
+    lines = text_of(receipt).split("\n")
+    linked = [(number, line) for number, line in enumerate(lines) if ADDRESS.search(line)]
+    assert len(linked) == 2, "the form and the private page"
+    for number, line in linked:
+        assert ADDRESS.fullmatch(line), f"not a line of its own: {line!r}"
+        assert lines[number - 1].endswith(":"), f"not named on the line before: {line!r}"
+    html = html_of(receipt)
+    labels = re.findall(r'<a href="https?://[^"]+">([^<]+)</a>', html)
+    assert len(labels) == 2 and not any(ADDRESS.search(label) for label in labels)
+    assert not ADDRESS.search(re.sub(r"<[^>]+>", " ", html)), "no address shown as text"
+
+
+def test_the_receipts_links_are_named_and_each_address_is_a_line_of_its_own(
+    site_app: Flask, site_client: FlaskClient, smtp: SmtpSink
+) -> None:
+    assert post_enquiry(site_client).status_code == 303
+    receipt = mail_for(smtp.wait_for(2), "ada@example.org")
+    assert_links_named_and_whole(receipt)
+    link = private_link(receipt)
+    assert len(link) > 78, "longer than a line should be: it travels quoted-printable"
+    assert f"\nYour private page:\n{link}\n" in text_of(receipt)
+    assert max(len(line) for line in receipt.raw.split(b"\r\n")) <= 78
+
+
+def test_without_a_group_office_the_receipt_says_replies_are_not_read_and_how_to_send_more(
+    site_app: Flask, site_client: FlaskClient, smtp: SmtpSink
+) -> None:
+    assert post_enquiry(site_client).status_code == 303
+    receipt = mail_for(smtp.wait_for(2), "ada@example.org")
+    (enquiry,) = stored_enquiries(site_app)
+    assert receipt.message["Reply-To"] is None
+    assert (
+        "Replies to this mail are not read. To tell us more about this enquiry, send a new one "
+        f"with the form on our site and quote your reference {enquiry.reference}.\n\n"
+        f"The enquiry form:\n{SITE}/enquiry\n"
+    ) in text_of(receipt)
+
+
+@pytest.fixture
+def office_app(tmp_path: Path, smtp: SmtpSink) -> Iterator[Flask]:
+    """The site with the group office's address filled in, as copy_content does."""
+    content = copy_content(tmp_path)
+    app = make_app(tmp_path, smtp.port, CONTENT_DIR=str(content), SITE_URL=SITE)
+    queue = queue_of(app)
+    queue.start_in_process(workers=1)
+    yield app
+    queue.stop_in_process()
+
+
+@pytest.mark.parametrize(
+    ("url", "office", "says"),
+    [
+        ("/enquiry", "RSiM group office", "reply to this mail. Your reply goes to"),
+        ("/de/enquiry", "Sekretariat der Arbeitsgruppe RSiM", "antworten Sie auf diese E-Mail."),
+    ],
+)
+def test_replies_to_the_receipt_go_to_the_group_office(
+    office_app: Flask, smtp: SmtpSink, url: str, office: str, says: str
+) -> None:
+    assert post_enquiry(office_app.test_client(), url=url).status_code == 303
+    mails = smtp.wait_for(2)
+    receipt = mail_for(mails, "ada@example.org")
+    assert getaddresses([receipt.shown("Reply-To")]) == [(office, OFFICE_EMAIL)]
+    text = " ".join(text_of(receipt).split())
+    assert says in text and f"{OFFICE_EMAIL} ({office})." in text
+    assert f"{OFFICE_EMAIL} ({office})." in " ".join(html_of(receipt).split())
+    assert "not read" not in text and "nicht gelesen" not in text
+    professor = mail_for(mails, PROFESSOR)
+    assert getaddresses([professor.shown("Reply-To")]) == [("Ada Lovelace", "ada@example.org")]

@@ -283,7 +283,9 @@ def test_a_form_with_its_token_is_accepted(tmp_path: Any, smtp: SmtpSink) -> Non
     assert post_enquiry(client, csrf_token=token.group(1)).status_code == 303
 
 
-def test_the_sixth_post_in_an_hour_is_refused_kindly(tmp_path: Any, smtp: SmtpSink) -> None:
+def test_the_sixth_enquiry_from_one_address_in_an_hour_is_refused_kindly(
+    tmp_path: Any, smtp: SmtpSink
+) -> None:
     app = make_app(tmp_path, smtp.port, RATELIMIT_ENABLED=True)
     client = app.test_client()
     answers = [
@@ -293,14 +295,14 @@ def test_the_sixth_post_in_an_hour_is_refused_kindly(tmp_path: Any, smtp: SmtpSi
     sixth = post_enquiry(client, message="The sixth enquiry within the hour, please.")
     assert sixth.status_code == 429
     text = page_text(sixth)
-    assert "You can send it again in" in text
+    assert "You can send another in" in text
     assert "The sixth enquiry within the hour, please." in text, "nothing typed is lost"
     assert len(stored_enquiries(app)) == 5
     assert client.get("/enquiry").status_code == 200, "only sending is limited"
 
 
 def test_the_limit_counts_both_languages_together(tmp_path: Any, smtp: SmtpSink) -> None:
-    # One form at two addresses: switching language must not double what one address may send.
+    # One form at two addresses: switching language must not double what one sender may send.
     app = make_app(tmp_path, smtp.port, RATELIMIT_ENABLED=True)
     client = app.test_client()
     for n in range(5):
@@ -309,7 +311,9 @@ def test_the_limit_counts_both_languages_together(tmp_path: Any, smtp: SmtpSink)
         assert post_enquiry(client, url=url, message=message).status_code == 303
     sixth = post_enquiry(client, url="/de/enquiry", message="The sixth one, now in German.")
     assert sixth.status_code == 429
-    assert "Sie haben dieses Formular zu oft gesendet" in page_text(sixth)
+    assert "Sie haben von dieser E-Mail-Adresse in letzter Zeit mehrere Anfragen" in page_text(
+        sixth
+    )
 
 
 def test_when_the_database_cannot_store_the_enquiry_nothing_is_confirmed_or_lost(

@@ -144,12 +144,23 @@ def test_html_is_escaped_in_the_professors_mail_and_the_confirmation(
 @pytest.mark.parametrize(
     ("filename", "stored_as"),
     [
-        ("../../../etc/passwd.pdf", "etc_passwd.pdf"),
+        ("../../../etc/passwd.pdf", "passwd.pdf"),
+        # Backslashes escape the next letter in a multipart header: the site gets C:Usersadacv.pdf.
         ("C:\\Users\\ada\\cv.pdf", "CUsersadacv.pdf"),
         ("a" * 496 + ".pdf", ("a" * 496 + ".pdf")[-120:]),
         ("<script>.pdf", "script.pdf"),
         ("....pdf", "pdf"),
-        ("лебенслауф.pdf", "pdf"),
+        ("../", "cv.pdf"),
+        # The applicant's own name for the file, in any script.
+        ("лебенслауф.pdf", "лебенслауф.pdf"),
+        ("Lebenslauf Müller-Ødegård.pdf", "Lebenslauf_Müller-Ødegård.pdf"),
+        ("السيرة الذاتية.pdf", "السيرة_الذاتية.pdf"),
+        ("बायोडाटा.pdf", "बायोडाटा.pdf"),
+        ("Lebenslauf  Jürgen\tWeiß.pdf", "Lebenslauf_Jürgen_Weiß.pdf"),
+        # Decomposed letters are composed; bidirectional and invisible characters dropped.
+        ("Mu\u0308ller.pdf", "Müller.pdf"),
+        ("cv\u202efdp.exe.pdf", "cvfdp.exe.pdf"),
+        ("cv\u200b\x00.pdf", "cv.pdf"),
     ],
 )
 def test_odd_file_names_are_stored_safely_and_attached_under_a_safe_name(

@@ -16,10 +16,13 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
+from openpositions.enquiries.intake.drafts import FormDraft, purge_stale_drafts
 from openpositions.enquiries.intake.held_cvs import HeldCv, purge_unused_cvs
 from openpositions.enquiries.intake.spam import FIRST_SHOWN
+from openpositions.enquiries.totals import current_totals, spam_total
 from openpositions.extensions import db
 from tests.support.app import make_app, stored_enquiries
+from tests.support.content import OFFICE_EMAIL, copy_content
 from tests.support.forms import PDF_BYTES, REFERENCE, VALID_ENQUIRY, post_enquiry
 from tests.support.html import Page
 from tests.support.pdfs import pdf_of_size
@@ -233,9 +236,88 @@ def test_a_flood_of_posts_is_stopped_and_the_page_keeps_every_value(
     stopped = post_enquiry(client, message="The fourth try within the hour, kept as typed.")
     assert stopped.status_code == 429
     text = text_of(stopped)
-    assert "You can send it again in" in text
+    assert "You can send yours again in" in text
     assert "The fourth try within the hour, kept as typed." in text
     assert stored_enquiries(app) == []
+
+
+def test_someone_else_on_the_same_network_is_not_refused_for_anothers_enquiries(
+    site: Callable[..., Flask],
+) -> None:
+    # One campus NAT: every candidate comes from the same address.
+    app = site(RATELIMIT_ENABLED=True, ENQUIRY_RATE_LIMIT="2 per hour")
+    campus = {"REMOTE_ADDR": "130.149.1.1"}
+    ada, grace = app.test_client(), app.test_client()
+    ada.environ_base.update(campus)
+    grace.environ_base.update(campus)
+    for n in range(2):
+        assert (
+            post_enquiry(ada, message=f"Ada's enquiry number {n} to the group.").status_code == 303
+        )
+    refused = post_enquiry(ada, email="ADA@Example.org", message="Ada's third enquiry, typed.")
+    assert refused.status_code == 429, "the address counts, whatever its case"
+    text = text_of(refused)
+    assert "You have sent several enquiries from this email address recently." in text
+    assert re.search(r"You can send another in \d+ minutes?\.", text)
+    assert "Ada's third enquiry, typed." in text
+    answer = post_enquiry(grace, name="Grace Hopper", email="grace@example.org")
+    assert answer.status_code == 303, "another candidate behind the same address"
+    assert len(stored_enquiries(app)) == 3
+
+
+def test_the_flood_limit_counts_an_ipv6_network_not_each_of_its_addresses(
+    site: Callable[..., Flask],
+) -> None:
+    app = site(RATELIMIT_ENABLED=True, ENQUIRY_FLOOD_LIMIT="2 per hour")
+
+    def post_from(address: str) -> int:
+        client = app.test_client()
+        client.environ_base["REMOTE_ADDR"] = address
+        return post_enquiry(client, email="ada@example").status_code
+
+    # A host picks addresses from its /64 at will: they are one network.
+    assert [post_from(f"2001:db8:1:2::{n}") for n in range(1, 4)] == [422, 422, 429]
+    assert post_from("2001:db8:1:3::1") == 422, "the next /64 is someone else"
+    assert post_from("::ffff:198.51.100.7") == 422
+
+
+@pytest.mark.parametrize("office", [True, False], ids=["office-named", "office-not-named"])
+def test_a_refused_visitor_is_offered_the_group_office_never_the_professor(
+    site: Callable[..., Flask], tmp_path: Path, office: bool
+) -> None:
+    content = copy_content(tmp_path, fill_placeholders=office)
+    app = site(RATELIMIT_ENABLED=True, ENQUIRY_FLOOD_LIMIT="1 per hour", CONTENT_DIR=str(content))
+    client = app.test_client()
+    post_enquiry(client, email="ada@example")
+    refused = post_enquiry(client, email="ada@example")
+    assert refused.status_code == 429
+    html = refused.get_data(as_text=True)
+    assert "Very many forms have been sent from your network just now" in text_of(refused)
+    assert "demir@" not in html.lower()
+    if office:
+        assert (
+            "You can also write to the group: RSiM group office, "
+            f'<a href="mailto:{OFFICE_EMAIL}">{OFFICE_EMAIL}</a>.' in html
+        )
+    else:
+        assert "You can also write to" not in html
+        assert "mailto:" not in html
+
+
+def test_an_empty_form_sent_at_once_shows_what_to_fill_in_and_is_not_spam(
+    timed_app: Flask,
+) -> None:
+    client = timed_app.test_client()
+    page = shown_form(client)
+    empty = {"name": "", "email": "", "message": "", "position": "", "consent": None}
+    answer = send_from(client, page, **empty)
+    assert answer.status_code == 422
+    text = text_of(answer)
+    for error in ("Enter your name", "Enter your email address", "Enter your message"):
+        assert error in text
+    assert CHECK_AND_SEND not in text
+    with timed_app.app_context():
+        assert current_totals().get(spam_total("too_fast"), 0) == 0
 
 
 def test_head_and_get_never_submit(app: Flask, client: FlaskClient) -> None:
@@ -245,6 +327,80 @@ def test_head_and_get_never_submit(app: Flask, client: FlaskClient) -> None:
     assert get.status_code == 200
     assert "There is a problem" not in text_of(get)
     assert stored_enquiries(app) == []
+
+
+# --- The language switch --------------------------------------------------------------------------
+
+
+def switch_to_german(client: FlaskClient, query: str = "", **changes: Any) -> TestResponse:
+    page = shown_form(client, query=query)
+    return send_from(client, page, url=f"/de/enquiry{query}", switch_language="de", **changes)
+
+
+def test_the_switch_keeps_what_was_typed_and_redirects_to_a_page_back_can_return_to(
+    site: Callable[..., Flask],
+) -> None:
+    app = site()
+    client = app.test_client()
+    query = "?position=phd-deep-learning-satellite-images"
+    switched = switch_to_german(client, query=query, cv=(PDF_BYTES, "cv.pdf", "application/pdf"))
+    assert switched.status_code == 303
+    assert switched.headers["Location"] == f"/de/enquiry{query}"
+    page = client.get(f"/de/enquiry{query}")
+    text = text_of(page)
+    assert 'lang="de"' in text and "Es gibt ein Problem" not in text
+    assert VALID_ENQUIRY["message"] in text
+    assert "Lebenslauf angehängt: cv.pdf" in text
+    assert client.get(f"/de/enquiry{query}").get_data() == page.get_data(), "again on Back"
+    assert send_from(client, page, url=f"/de/enquiry{query}").status_code == 303
+    (enquiry,) = stored_enquiries(app)
+    assert (enquiry.language, enquiry.cv_filename) == ("de", "cv.pdf")
+    assert VALID_ENQUIRY["message"] not in text_of(client.get(f"/de/enquiry{query}")), (
+        "a sent enquiry's draft is gone"
+    )
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(FormDraft)) == 0
+
+
+def test_a_draft_is_not_put_into_another_positions_form(site: Callable[..., Flask]) -> None:
+    client = site().test_client()
+    switch_to_german(client, query="?position=phd-deep-learning-satellite-images")
+    other = text_of(client.get("/de/enquiry?position=general"))
+    assert VALID_ENQUIRY["message"] not in other
+
+
+def test_a_switch_without_the_form_token_keeps_nothing(site: Callable[..., Flask]) -> None:
+    app = site(WTF_CSRF_ENABLED=True)
+    client = app.test_client()
+    answer = post_enquiry(client, url="/de/enquiry", switch_language="de")
+    assert answer.status_code == 400
+    assert VALID_ENQUIRY["message"] in text_of(answer), "shown as typed, kept nowhere"
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(FormDraft)) == 0
+
+
+def test_a_draft_nobody_came_back_for_is_deleted(site: Callable[..., Flask]) -> None:
+    app = site()
+    switch_to_german(app.test_client())
+    with app.app_context():
+        assert purge_stale_drafts() == 0, "still within its time"
+        db.session.execute(
+            sa.update(FormDraft).values(created_at=FormDraft.created_at - timedelta(hours=3))
+        )
+        db.session.commit()
+        assert purge_stale_drafts() == 1
+
+
+def test_a_database_that_cannot_keep_the_draft_shows_the_switched_form_at_once(
+    site: Callable[..., Flask],
+) -> None:
+    app = site()
+    with app.app_context():
+        db.session.execute(sa.text("DROP TABLE form_draft"))
+        db.session.commit()
+    answer = switch_to_german(app.test_client())
+    assert answer.status_code == 200
+    assert 'lang="de"' in text_of(answer) and VALID_ENQUIRY["message"] in text_of(answer)
 
 
 # --- The CV ---------------------------------------------------------------------------------------
