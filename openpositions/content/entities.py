@@ -162,6 +162,63 @@ class Site:
         return next((c for c in self.categories if c.key == key), None)
 
 
+# How a position takes applications (a position file's `apply: via:`).
+VIA_FORM = "form"  # This site's form is the channel: "Apply for this position".
+VIA_POSTING = "posting"  # The official posting is; the form is for questions.
+APPLY_CHANNELS = (VIA_FORM, VIA_POSTING)
+# The kinds of question a position may ask (`apply: questions: - type:`).
+QUESTION_TYPES = ("text", "choice", "date", "yes-no")
+
+
+@dataclass(frozen=True)
+class Document:
+    """A file a position asks applicants to send: one PDF per document."""
+
+    key: str  # a slug, unique within the position: `cv`, `transcripts`
+    label: str  # in the page's language: "Transcripts of records"
+    required: bool = False
+    hint: str = ""  # what to put in it, shown beside the field
+
+
+@dataclass(frozen=True)
+class Choice:
+    key: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Question:
+    """A question a position asks in its form, answered in a field of its own."""
+
+    key: str  # a slug, unique within the position
+    label: str
+    type: str  # one of QUESTION_TYPES
+    required: bool = False
+    choices: tuple[Choice, ...] = ()  # for type "choice"
+    hint: str = ""
+
+
+# What a position asks for when its file has no `apply:` section: one PDF, the CV, asked for
+# but not required, so that a question about the position still needs no file.
+CV = Document(key="cv", label="CV")
+
+
+@dataclass(frozen=True)
+class HowToApply:
+    via: str = VIA_FORM
+    documents: tuple[Document, ...] = (CV,)
+    questions: tuple[Question, ...] = ()
+
+
+@dataclass(frozen=True)
+class Pay:
+    """What a position pays, a month, in euros (EU Pay Transparency Directive, Art. 5)."""
+
+    minimum: int
+    maximum: int
+    currency: str = "EUR"
+
+
 @dataclass(frozen=True)
 class Position:
     slug: str
@@ -188,6 +245,10 @@ class Position:
     language: str = "en"
     # The file it was read from, as messages about it name it.
     source: str = ""
+    # How to apply: the channel, the documents and the questions (`apply:` in its file).
+    apply: HowToApply = field(default_factory=HowToApply)
+    # The pay range, or None where the file names none (`pay:`).
+    pay: Pay | None = None
 
     def is_open_on(self, day: date) -> bool:
         """Open while its status says so, up to the end of its deadline day (the group's time)."""
