@@ -78,10 +78,14 @@ class Fields:
 
     def _in_language(self, key: str, versions: dict[Any, Any]) -> Any:
         """This language's version of a text given per language; English where it has none."""
-        unknown = sorted((str(k) for k in versions if k not in self.languages), key=str)
+        unknown = sorted((k for k in versions if k not in self.languages), key=str)
         if unknown:
             offered = ", ".join(self.languages)
-            raise Invalid(self.name(key), f"language {unknown[0]!r} is not one of: {offered}")
+            message = f"language {str(unknown[0])!r} is not one of: {offered}"
+            if versions[unknown[0]] is None:
+                # {en: Topic, if any, de: ...} reads "if any" as a language: the comma splits it.
+                message += "; put a text with a comma in {...} in quotes"
+            raise Invalid(self.name(key), message)
         if not versions.get("en"):
             raise Invalid(self.name(key), "has no English text (en:); add it")
         return versions.get(self.language) or versions["en"]
@@ -119,6 +123,26 @@ class Fields:
         except ValueError:
             message = f"{value!r} is not a date (YYYY-MM-DD){hint}"
             raise Invalid(self.name(key), message) from None
+
+    def flag(self, key: str) -> bool:
+        """A yes-or-no field, written true or false; false where it is missing."""
+        value = self.raw(key, required=False)
+        if value is None:
+            return False
+        if not isinstance(value, bool):
+            raise Invalid(self.name(key), f"{value!r} is not true or false")
+        return value
+
+    def whole_number(self, key: str, what: str) -> int:
+        """A positive whole number of `what` ("euros"), written without separators."""
+        value = self.raw(key, required=True)
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            # YAML reads 4.900 as the fraction 4.9: say what to write rather than what it read.
+            raise Invalid(
+                self.name(key),
+                f"{value!r} is not a whole number of {what}; write it as digits alone, like 4900",
+            )
+        return value
 
     def texts(self, key: str) -> tuple[str, ...]:
         value = self.raw(key, required=False)

@@ -48,7 +48,8 @@ def load_content(
             for placeholder in english_site.placeholders
         )
     categories = category_keys(site_data) if site_data is not None else None
-    positions = _load_positions(content_dir, categories, shown, problems)
+    positions_in = _load_positions(content_dir, categories, languages, shown, problems)
+    positions = positions_in["en"]
     translations = _load_translations(content_dir, positions, languages, shown, problems)
     if today is not None:
         problems.extend(review_positions(positions, translations, languages, today))
@@ -66,7 +67,7 @@ def load_content(
                     replace(p, language=language, **translations[language][p.slug])
                     if p.slug in translations[language]
                     else p
-                    for p in positions
+                    for p in positions_in[language]
                 ),
                 version=version,
                 language=language,
@@ -108,18 +109,21 @@ def _site_in(
 def _load_positions(
     content_dir: Path,
     categories: tuple[str, ...] | None,
+    languages: tuple[str, ...],
     shown: Callable[[Path], str],
     problems: list[Problem],
-) -> tuple[Position, ...]:
-    positions: list[Position] = []
+) -> dict[str, tuple[Position, ...]]:
+    """{language: the positions as that language reads the English files}, newest first."""
+    positions: list[dict[str, Position]] = []
     slugs: dict[str, Path] = {}
     for path in _position_files(content_dir):
         if "." in path.stem:
             continue  # A translation: read once every position is known.
-        load = partial(load_position, path, categories, shown=shown(path))
-        position = _collect(problems, shown(path), load)
-        if position is None:
+        load = partial(load_position, path, categories, shown=shown(path), languages=languages)
+        in_languages = _collect(problems, shown(path), load)
+        if in_languages is None:
             continue
+        position = in_languages["en"]
         if position.slug in slugs:
             taken_by = shown(slugs[position.slug])
             problems.append(
@@ -127,9 +131,9 @@ def _load_positions(
             )
             continue
         slugs[position.slug] = path
-        positions.append(position)
-    positions.sort(key=lambda p: (p.date_posted, p.slug), reverse=True)
-    return tuple(positions)
+        positions.append(in_languages)
+    positions.sort(key=lambda p: (p["en"].date_posted, p["en"].slug), reverse=True)
+    return {language: tuple(p[language] for p in positions) for language in languages}
 
 
 def _load_translations(

@@ -4,6 +4,7 @@ from typing import Any
 
 from openpositions.clock import end_of_day
 from openpositions.content import Position, Site
+from openpositions.content.entities import Pay
 from openpositions.web.urls import absolute_url
 
 
@@ -50,4 +51,19 @@ def job_posting(position: Position, site: Site, timezone: str) -> dict[str, Any]
             "name": group.university,
             "value": position.posting_reference,
         }
+    if position.pay:
+        posting["baseSalary"] = base_salary(position.pay)
     return posting
+
+
+def base_salary(pay: Pay) -> dict[str, Any]:
+    """Google's baseSalary: a MonetaryAmount a month, its range or its one figure."""
+    if pay.minimum == pay.maximum:
+        value: dict[str, Any] = {"value": pay.minimum}
+    else:
+        value = {"minValue": pay.minimum, "maxValue": pay.maximum}
+    return {
+        "@type": "MonetaryAmount",
+        "currency": pay.currency,
+        "value": {"@type": "QuantitativeValue", **value, "unitText": "MONTH"},
+    }

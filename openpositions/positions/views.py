@@ -1,12 +1,20 @@
 """Web views of the positions: list, detail, feed, and the old addresses."""
 
+from typing import Any
+
+from babel.lists import format_list
 from flask import Blueprint, abort, current_app, redirect, render_template, url_for
+from flask_babel import get_locale, gettext
 from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 
 from openpositions.content import current_content, current_day
+from openpositions.content.applying import call_to_action, channel_sentence, document_label
 from openpositions.content.deadlines import closing_soon_notice
-from openpositions.content.topics import FELLOWSHIP
+from openpositions.content.entities import Question
+from openpositions.content.how_to_apply import CHOICE
+from openpositions.content.pay import format_pay
+from openpositions.content.topics import FELLOWSHIP, topic_title
 from openpositions.i18n import route_in_each_language
 from openpositions.positions.structured_data import job_posting
 from openpositions.web.page_cache import cached_page, public
@@ -22,6 +30,32 @@ EMPLOYMENT_TYPES = {
     "INTERN": _l("Internship"),
     "OTHER": _l("Other"),
 }
+# What each kind of question asks for, as the position's page lists them (a choice names its own).
+ANSWERS = {
+    "text": _l("in your own words"),
+    "date": _l("a date"),
+    "yes-no": _l("yes or no"),
+}
+
+
+def answer_wanted(question: Question) -> str:
+    """ "a date", "yes or no", "one of A, B, or C": what a question of the form asks for."""
+    if question.type == CHOICE:
+        labels = [choice.label for choice in question.choices]
+        choices = format_list(labels, style="or", locale=get_locale())
+        return str(gettext("one of %(choices)s", choices=choices))
+    return str(ANSWERS[question.type])
+
+
+def how_to_apply_wording() -> dict[str, Any]:
+    """What the list and a position's page say about applying, in the page's language."""
+    return {
+        "call_to_action": call_to_action,
+        "channel_sentence": channel_sentence,
+        "document_label": document_label,
+        "format_pay": format_pay,
+        "answer_wanted": answer_wanted,
+    }
 
 
 @route_in_each_language(bp, "/")
@@ -42,6 +76,8 @@ def index() -> Response:
             today=current_day(),
             closing_soon_notice=closing_soon_notice,
             FELLOWSHIP=FELLOWSHIP,
+            fellowship_title=topic_title(content, FELLOWSHIP, ""),
+            **how_to_apply_wording(),
         )
 
     return cached_page(render)
@@ -68,6 +104,7 @@ def detail(slug: str) -> Response:
             employment_types=EMPLOYMENT_TYPES,
             today=today,
             closing_soon_notice=closing_soon_notice,
+            **how_to_apply_wording(),
         )
 
     return cached_page(render, status=200 if is_open else 410)

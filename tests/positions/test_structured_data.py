@@ -25,14 +25,16 @@ from tests.support.html import Page, html_text
 from tests.support.smtp import SmtpSink
 
 ATOM = "{http://www.w3.org/2005/Atom}"
+SECOND_OPEN_FILE = f"positions/{SECOND_OPEN_SLUG}.md"
 REQUIRED_PROPERTIES = {"title", "description", "datePosted", "hiringOrganization", "jobLocation"}
 
 
 @pytest.fixture
 def site(tmp_path: Path, smtp: SmtpSink) -> Flask:
-    """Two open positions (one with a deadline and a reference) and a closed one."""
+    """Two open positions (one with a deadline, a reference and pay) and a closed one."""
     content = copy_content(tmp_path)
     add_second_open_position(content)
+    replace_in(content, SECOND_OPEN_FILE, "\n---\n", "\npay:\n  min: 4900\n  max: 7100\n---\n")
     add_closed_position(content)
     return make_app(tmp_path, smtp.port, CONTENT_DIR=str(content))
 
@@ -212,5 +214,51 @@ def test_everything_in_the_job_posting_is_visible_on_the_page(site: Flask, slug:
         elif name == "employmentType":
             # schema.org's code for what the page says in words ("Part time (75%)").
             assert value.replace("_", " ").lower() in page.text.lower(), value
+        elif name in ("minValue", "maxValue", "value") and isinstance(value, int):
+            assert f"€{value:,}" in page.text, (name, value)  # The pay, as people write it.
+        elif (name, value) in (("currency", "EUR"), ("unitText", "MONTH")):
+            assert "€" in page.text and " a month" in page.text, (name, value)
         else:
             assert str(value) in page.text, (name, value)
+
+
+# --- Pay ------------------------------------------------------------------------------------------
+
+
+def site_with_pay(tmp_path: Path, smtp: SmtpSink, minimum: int, maximum: int) -> FlaskClient:
+    content = copy_content(tmp_path)
+    replace_in(content, SEED_FILE, "\n---\n", f"\npay:\n  min: {minimum}\n  max: {maximum}\n---\n")
+    return make_app(tmp_path, smtp.port, CONTENT_DIR=str(content)).test_client()
+
+
+def test_the_pay_range_is_the_job_postings_base_salary(tmp_path: Path, smtp: SmtpSink) -> None:
+    posting, page = job_posting(site_with_pay(tmp_path, smtp, 4900, 7100), SEED_SLUG)
+    assert posting["baseSalary"] == {
+        "@type": "MonetaryAmount",
+        "currency": "EUR",
+        "value": {
+            "@type": "QuantitativeValue",
+            "minValue": 4900,
+            "maxValue": 7100,
+            "unitText": "MONTH",
+        },
+    }
+    # What search engines read, the page shows.
+    assert "€4,900–€7,100 a month" in page.text
+
+
+def test_one_figure_of_pay_is_the_base_salarys_value(tmp_path: Path, smtp: SmtpSink) -> None:
+    posting, page = job_posting(site_with_pay(tmp_path, smtp, 5200, 5200), SEED_SLUG)
+    assert posting["baseSalary"]["value"] == {
+        "@type": "QuantitativeValue",
+        "value": 5200,
+        "unitText": "MONTH",
+    }
+    assert "€5,200 a month" in page.text
+
+
+def test_a_position_without_pay_has_no_base_salary(site_client: FlaskClient) -> None:
+    posting, _ = job_posting(site_client, SEED_SLUG)
+    assert "baseSalary" not in posting
+    posting, _ = job_posting(site_client, SECOND_OPEN_SLUG)
+    assert "baseSalary" in posting, "the page the fixture gives pay"

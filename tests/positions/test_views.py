@@ -208,10 +208,11 @@ def test_position_page_carries_its_text_facts_and_links(client: FlaskClient) -> 
         "Your CV as a single PDF",
         "Einsteinufer 17, 10587 Berlin",
         "Technische Universität Berlin",
-        "Please contact Prof. Begüm Demir for the details.",
+        "Apply through this site's form; the official posting (reference 72624) describes the "
+        "position.",
     ):
         assert fact in page.text
-    assert f"/enquiry?position={SEED_SLUG}" in page.hrefs()
+    assert_links(page, {f"/enquiry?position={SEED_SLUG}": "Apply for this position"})
     assert "/openpositions" in page.hrefs()
 
 
