@@ -48,13 +48,19 @@ PAGE_MAX_AGE = 60
 SEND_FILE_MAX_AGE_DEFAULT = 365 * 24 * 3600
 
 # Largest request body accepted (bytes). Larger is refused with a page of its own (413) that links
-# back to the form. Up to it, a CV over the limit that MAIL_MAX_MESSAGE_SIZE sets gets the form
-# back with everything typed and an error on the file: so this is well above that limit, as
-# scanned CVs from phones often are. nginx's client_max_body_size must be at least this.
-MAX_CONTENT_LENGTH = 25 * 1024 * 1024
+# back to the form. Up to it, documents over their limits (each file's, which
+# MAIL_MAX_MESSAGE_SIZE sets, and all files' together, ENQUIRY_MAX_DOCUMENTS_SIZE) get the form
+# back with everything typed and an error on the file: so this is well above those limits, as
+# scanned documents from phones often are. nginx's client_max_body_size must be at least this.
+MAX_CONTENT_LENGTH = 32 * 1024 * 1024
 
-# The most all CVs held for forms shown again (after a mistake, for up to two hours) may take
-# together (bytes). Past it, an applicant is asked to choose the file again when sending: a
+# The most all documents of one enquiry may take together (bytes), as the form says. Each file
+# must also fit a mail of its own (MAIL_MAX_MESSAGE_SIZE); those that do not fit the first mail
+# together follow it in mails of their own. Keep MAX_CONTENT_LENGTH well above it.
+ENQUIRY_MAX_DOCUMENTS_SIZE = 25_000_000
+
+# The most all documents held for forms shown again (after a mistake, for up to two hours) may
+# take together (bytes). Past it, an applicant is asked to choose the file again when sending: a
 # flood of uploads can fill neither the database nor the disk.
 HELD_CV_QUOTA = 200_000_000
 

@@ -4,9 +4,8 @@ enquiries.
 Accepted enquiries are counted per sender address (ENQUIRY_RATE_LIMIT): on eduroam, behind a
 university's NAT or a mobile carrier many candidates share one IP address, and one of them
 sending five enquiries must not lock out the next. Every POST is counted per network
-(ENQUIRY_FLOOD_LIMIT, far higher) before anything of it is read, which stops floods: an IPv4
-address, which may be a whole campus, or an IPv6 /64, which one household or host holds and
-picks addresses from at will.
+(ENQUIRY_FLOOD_LIMIT, far higher; web/networks.py) before anything of it is read, which stops
+floods.
 """
 
 import hashlib
@@ -14,30 +13,14 @@ import hmac
 import logging
 import math
 import time
-from ipaddress import IPv6Address, ip_address, ip_network
 
 from flask import current_app
-from flask_limiter.util import get_remote_address
 from limits import RateLimitItem, parse_many
 
 from openpositions.extensions import limiter
 
 log = logging.getLogger(__name__)
 SENDER_SCOPE = "enquiry-sender"
-
-
-def requesting_network() -> str:
-    """The network a request comes from, as the flood limit counts it."""
-    remote = get_remote_address()
-    try:
-        address = ip_address(remote)
-    except ValueError:
-        return remote
-    if isinstance(address, IPv6Address):
-        if address.ipv4_mapped is not None:
-            return str(address.ipv4_mapped)
-        return str(ip_network(f"{address}/64", strict=False))
-    return str(address)
 
 
 def _sender_limits() -> list[RateLimitItem]:

@@ -29,16 +29,13 @@ from openpositions.enquiries.intake.cv_field import cv_size_limit
 from openpositions.enquiries.intake.drafts import discard_draft, keep_draft, this_visitors_draft
 from openpositions.enquiries.intake.forms import EnquiryForm
 from openpositions.enquiries.intake.held_cvs import release_cv
-from openpositions.enquiries.intake.limits import (
-    count_enquiry_from,
-    minutes_until_sender_may_send,
-    requesting_network,
-)
+from openpositions.enquiries.intake.limits import count_enquiry_from, minutes_until_sender_may_send
 from openpositions.enquiries.intake.spam import new_stamp, read_stamp, time_trap_on
 from openpositions.enquiries.totals import count_spam
 from openpositions.extensions import csrf, limiter
 from openpositions.formatting import format_size
 from openpositions.i18n import route_in_each_language
+from openpositions.web.networks import requesting_network
 from openpositions.web.errors import minutes_until_retry
 
 log = logging.getLogger(__name__)
