@@ -7,6 +7,9 @@
    And against a stricter baseline: the same response (bytes and headers) from a file, logged
    like the pages and with the open-file cache the pages' location has, from a location the
    benchmark adds: a static file served by nginx at its best, doing what the page does.
+   Beside the rates, nginx's own CPU time per answer (its workers' user and system time over
+   each run): what the edge cache costs nginx, less swayed than the rates by whatever else
+   the machine runs meanwhile.
 2. Straight from gunicorn (gunicorn.conf.py, 2 workers, no nginx): the same page against a
    trivial WSGI app (bench/trivial_wsgi.py) answering the same bytes under the same gunicorn and
    workers: what the site's own Python costs per request.
@@ -17,6 +20,7 @@ servers. It prints figures and asserts nothing.
 """
 
 import argparse
+import os
 import re
 import shutil
 import statistics
@@ -48,6 +52,7 @@ class WrkRun:
     rate: float
     requests: int
     bad: int  # non-2xx/3xx answers and socket errors
+    cpu_per_request: float = 0.0  # the server's CPU seconds per request, where measured
 
 
 def wrk(url: str, seconds: int, connections: int) -> WrkRun:
@@ -71,28 +76,63 @@ class Pair:
     target: float
     baseline: float
     bad: int
+    # The server's CPU per request (seconds), where measured: less swayed than req/s by what
+    # else the machine runs meanwhile.
+    target_cpu: float = 0.0
+    baseline_cpu: float = 0.0
 
     @property
     def ratio(self) -> float:
         return self.target / self.baseline
 
 
+def worker_cpu_seconds(master: int) -> float:
+    """The CPU time (user and system) used so far by the worker processes of a server."""
+    ticks = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            # After the command's closing parenthesis: state, ppid, ..., utime and stime.
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # A process that ended meanwhile.
+        if int(fields[1]) == master:
+            ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 def compare(
-    label: str, target: str, baseline: str, rounds: int, seconds: int, connections: int
+    label: str,
+    target: str,
+    baseline: str,
+    rounds: int,
+    seconds: int,
+    connections: int,
+    server: int | None = None,
 ) -> Pair:
+    """Alternating wrk runs of both URLs; with `server` (its master's pid), its workers' CPU
+    per request too."""
     for url in (target, baseline):
         wrk(url, 1, connections)  # Untimed warm-up: templates compiled, caches filled.
     runs: dict[str, list[WrkRun]] = {target: [], baseline: []}
     for number in range(rounds):
         order = [target, baseline] if number % 2 == 0 else [baseline, target]
         for url in order:
-            runs[url].append(wrk(url, seconds, connections))
+            used = worker_cpu_seconds(server) if server else 0.0
+            run = wrk(url, seconds, connections)
+            if server:
+                run.cpu_per_request = (worker_cpu_seconds(server) - used) / run.requests
+            runs[url].append(run)
         pair = runs[target][-1].rate, runs[baseline][-1].rate
-        print(f"  {label} round {number + 1}: {pair[0]:9.0f} against {pair[1]:9.0f} req/s")
+        print(
+            f"  {label} round {number + 1}: {pair[0]:9.0f} against {pair[1]:9.0f} req/s"
+            f" ({pair[0] / pair[1]:.2f})"
+        )
     return Pair(
         statistics.median(run.rate for run in runs[target]),
         statistics.median(run.rate for run in runs[baseline]),
         sum(run.bad for url in runs for run in runs[url]),
+        statistics.median(run.cpu_per_request for run in runs[target]),
+        statistics.median(run.cpu_per_request for run in runs[baseline]),
     )
 
 
@@ -104,6 +144,9 @@ def site_settings(folder: Path, behind_nginx: bool) -> dict[str, object]:
         "SITE_URL": "https://www.example.org",
         "TRUSTED_PROXIES": int(behind_nginx),
         "HTTPS": behind_nginx,
+        # As deployed: behind the shipped nginx, which adds them, the site leaves out the
+        # security headers that are the same on every answer; alone, it sends them itself.
+        "EDGE_ADDS_SECURITY_HEADERS": behind_nginx,
     }
 
 
@@ -158,7 +201,7 @@ def through_nginx(folder: Path, args: argparse.Namespace) -> tuple[Pair, Pair]:
         root = static_root(run, probe_page.body)
         extra = same_response_location(probe_page, root)
         nginx = Nginx(run / "edge", upstream, root=root, extra_locations=extra)
-        nginx.start(processes)
+        nginx_process = nginx.start(processes)
         visitor = Visitor(nginx.base_url, nginx.certificate.client_context())
         page, same, static = visitor.get(PAGE), visitor.get(SAME_RESPONSE), visitor.get(STATIC)
         if {page.body, same.body, static.body} != {probe_page.body}:
@@ -166,9 +209,14 @@ def through_nginx(folder: Path, args: argparse.Namespace) -> tuple[Pair, Pair]:
         print(f"nginx: all answer the same {len(page.body)} bytes over TLS (HTTP/1.1, no gzip)")
         for label, answer in (("page", page), ("same response", same), ("/static/", static)):
             print(f"  {label}: {len(answer.headers)} headers, {header_bytes(answer)} bytes")
+        # What nginx reads back with every answer from the store, besides the body.
+        for stored in nginx.cached_files():
+            head = stored.read_bytes().partition(b"\r\n\r\n")[0].split(b"\r\n")[1:]
+            print(f"  page as stored: {len(head)} headers, {sum(len(h) + 2 for h in head)} bytes")
         urls = nginx.base_url + PAGE, nginx.base_url + SAME_RESPONSE, nginx.base_url + STATIC
-        static_pair = compare("nginx, /static/", urls[0], urls[2], *wrk_args(args))
-        same_pair = compare("nginx, same response", urls[0], urls[1], *wrk_args(args))
+        master = nginx_process.popen.pid
+        static_pair = compare("nginx, /static/", urls[0], urls[2], *wrk_args(args), master)
+        same_pair = compare("nginx, same response", urls[0], urls[1], *wrk_args(args), master)
         print(f"  the page was answered {visitor.get(PAGE).header('X-Cache-Status')} at the end")
     return static_pair, same_pair
 
@@ -221,9 +269,17 @@ def main() -> int:
             f"{pair.ratio:8.2f}"
         )
     print(f"nginx page / static file from /static/: goal at least {NGINX_GOAL}: {verdict}")
+    for baseline_label, pair in (("/static/", edge), ("the same response", edge_same)):
+        print(
+            f"nginx's CPU per answer: page {pair.target_cpu * 1e6:.1f} µs, {baseline_label}"
+            f" {pair.baseline_cpu * 1e6:.1f} µs ({pair.target_cpu / pair.baseline_cpu:.2f})"
+        )
     bad = edge.bad + edge_same.bad + direct.bad
     if bad:
-        print(f"! {bad} answers were errors or not 2xx/3xx")
+        print(
+            f"! {bad} answers were errors or not 2xx/3xx (through nginx {edge.bad} and"
+            f" {edge_same.bad}, from gunicorn {direct.bad})"
+        )
     return 0
 
 

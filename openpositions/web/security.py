@@ -50,9 +50,22 @@ PERMISSIONS_POLICY = {
 }  # fmt: skip
 
 
-def talisman_settings(https: bool) -> dict[str, object]:
-    """Flask-Talisman's settings: what every response carries, and what HTTPS adds."""
-    return {
+# Talisman's settings that leave out what the shipped nginx adds to every answer when
+# EDGE_ADDS_SECURITY_HEADERS is on: the headers that are the same on every answer. The
+# Referrer-Policy stays the site's: some pages send a stricter one.
+LEFT_TO_THE_EDGE: dict[str, object] = {
+    "content_security_policy": None,
+    "permissions_policy": {},
+    "frame_options": None,
+    "x_content_type_options": False,
+    "strict_transport_security": False,
+}
+
+
+def talisman_settings(https: bool, edge_adds_headers: bool) -> dict[str, object]:
+    """Flask-Talisman's settings: what every response carries, and what HTTPS adds; without
+    the headers the edge adds, when it does."""
+    settings: dict[str, object] = {
         "force_https": https,
         "force_https_permanent": True,
         "strict_transport_security": https,
@@ -69,6 +82,7 @@ def talisman_settings(https: bool) -> dict[str, object]:
         "x_content_type_options": True,
         "x_xss_protection": False,
     }
+    return {**settings, **LEFT_TO_THE_EDGE} if edge_adds_headers else settings
 
 
 def init_app(app: Flask) -> None:
@@ -78,7 +92,8 @@ def init_app(app: Flask) -> None:
     # Registered before Talisman's own, so that it runs after it: Flask runs the app's
     # after_request functions in the reverse order of their registration.
     app.after_request(apply_view_referrer_policy)
-    talisman.init_app(app, **talisman_settings(https))
+    edge_adds_headers = bool(app.config["EDGE_ADDS_SECURITY_HEADERS"])
+    talisman.init_app(app, **talisman_settings(https, edge_adds_headers))
     proxies = int(app.config["TRUSTED_PROXIES"])
     if proxies:
         # Only as many X-Forwarded-* hops as there are proxies of our own are believed, so a

@@ -8,12 +8,19 @@ replaced (see tests/support/nginx.py). Skipped where nginx is absent; required w
 import gzip
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 
+from tests.support.app import make_app
 from tests.support.content import SEED_FILE, SEED_SLUG, replace_in
-from tests.support.edge import PROFESSOR, Edge, edge_in_front_of_site
+from tests.support.edge import (
+    PROFESSOR,
+    DeployedSite,
+    Edge,
+    edge_in_front_of,
+    edge_in_front_of_site,
+    site_as_deployed,
+)
 from tests.support.forms import REFERENCE, VALID_ENQUIRY, multipart
 from tests.support.html import Page
 from tests.support.paths import PROJECT_DIR
@@ -37,8 +44,16 @@ PUBLIC_PAGES = [
 
 
 @pytest.fixture(scope="module")
-def edge(tmp_path_factory: pytest.TempPathFactory, smtp_server: SmtpSink) -> Iterator[Edge]:
-    with edge_in_front_of_site(tmp_path_factory.mktemp("edge"), smtp_server.port) as running:
+def site(tmp_path_factory: pytest.TempPathFactory, smtp_server: SmtpSink) -> Iterator[DeployedSite]:
+    with site_as_deployed(tmp_path_factory.mktemp("edge"), smtp_server.port) as running:
+        yield running
+
+
+@pytest.fixture
+def edge(site: DeployedSite) -> Iterator[Edge]:
+    # A new nginx for each test, its cache empty: a test's first request of a page is a miss,
+    # whatever the tests before it asked for.
+    with edge_in_front_of(site) as running:
         yield running
 
 
@@ -57,11 +72,9 @@ def test_nginx_accepts_the_shipped_configuration(edge: Edge) -> None:
 
 @pytest.mark.parametrize("path", PUBLIC_PAGES)
 def test_a_public_page_is_answered_from_the_edge_the_second_time(edge: Edge, path: str) -> None:
-    # A query string of its own: a new cache key, whatever earlier tests asked for.
-    address = f"{path}?visit={path.replace('/', '-')}"
     visitor = edge.visitor()
-    first = visitor.get(address)
-    second = visitor.get(address)
+    first = visitor.get(path)
+    second = visitor.get(path)
     assert (first.status, second.status) == (200, 200)
     assert first.header("X-Cache-Status") == "MISS"
     assert second.header("X-Cache-Status") == "HIT"
@@ -70,29 +83,77 @@ def test_a_public_page_is_answered_from_the_edge_the_second_time(edge: Edge, pat
     # Each answer has the id of its own request, not the stored one's.
     assert second.header("X-Request-ID") != first.header("X-Request-ID")
     # Another visitor gets the stored copy as well.
-    assert edge.visitor().get(address).header("X-Cache-Status") == "HIT"
+    assert edge.visitor().get(path).header("X-Cache-Status") == "HIT"
 
 
 def test_one_copy_per_address_whatever_language_the_visitor_asks_for(edge: Edge) -> None:
     german_browser = edge.visitor().get(
-        "/openpositions?visit=languages", headers={"Accept-Language": "de", "Cookie": "lang=de"}
+        "/openpositions", headers={"Accept-Language": "de", "Cookie": "lang=de"}
     )
     assert german_browser.header("X-Cache-Status") == "MISS"
     assert '<html lang="en">' in german_browser.text, "the address decides, not the browser"
-    english_browser = edge.visitor().get(
-        "/openpositions?visit=languages", headers={"Accept-Language": "en"}
-    )
+    english_browser = edge.visitor().get("/openpositions", headers={"Accept-Language": "en"})
     assert english_browser.header("X-Cache-Status") == "HIT"
     assert english_browser.body == german_browser.body
     assert "Accept-Language" not in english_browser.header("Vary")
-    german = edge.visitor().get("/de/openpositions?visit=languages")
+    german = edge.visitor().get("/de/openpositions")
     assert '<html lang="de">' in german.text
+
+
+# Query strings that people and scripts add to a page's address, which the page does not read.
+UNREAD_QUERIES = ["utm_source=newsletter", "visit=1", "utm_source=x&utm_medium=y&fbclid=z"]
+
+
+@pytest.mark.parametrize("path", PUBLIC_PAGES)
+def test_a_page_is_stored_once_whatever_its_query_string(edge: Edge, path: str) -> None:
+    visitor = edge.visitor()
+    answers = [visitor.get(f"{path}?{query}") for query in UNREAD_QUERIES] + [visitor.get(path)]
+    assert [answer.header("X-Cache-Status") for answer in answers] == ["MISS", "HIT", "HIT", "HIT"]
+    assert len({answer.body for answer in answers}) == 1
+    assert len(edge.nginx.cached_files()) == 1
+
+
+def test_no_query_string_or_spelling_of_the_path_gets_past_the_stored_copy(edge: Edge) -> None:
+    # A script that makes each address new would otherwise reach gunicorn with every request,
+    # and fill the edge cache with copies of one page.
+    visitor = edge.visitor()
+    stored = visitor.get("/privacy?bypass=first")
+    tries = [visitor.get(f"/privacy?bypass={number}") for number in range(20)]
+    tries += [visitor.get(path) for path in ("/priv%61cy?bypass=a", "/%70rivacy", "/privacy?")]
+    assert stored.header("X-Cache-Status") == "MISS"
+    assert {answer.header("X-Cache-Status") for answer in tries} == {"HIT"}
+    assert {answer.body for answer in tries} == {stored.body}
+    wait_until(lambda: "GET /privacy?bypass=first " in edge.web.log_path.read_text())
+    asked_of_gunicorn = [
+        line for line in edge.web.log_path.read_text().splitlines() if "bypass" in line
+    ]
+    assert len(asked_of_gunicorn) == 1, asked_of_gunicorn
+    assert len(edge.nginx.cached_files()) == 1
+
+
+def test_pages_that_read_their_query_string_are_asked_of_the_site_each_time(edge: Edge) -> None:
+    # The form preselects the position it was linked for, and the old language switch goes
+    # where `next` says: neither is ever stored, so each query string gets its own answer.
+    visitor = edge.visitor()
+    for position in (SEED_SLUG, "general", SEED_SLUG):
+        form = visitor.get(f"/enquiry?position={position}")
+        assert form.header("X-Cache-Status") == "BYPASS"
+        options = Page(form.text).all("option")
+        chosen = [option["value"] for option in options if "selected" in option]
+        assert chosen == [position]
+    for page, in_german in [("/privacy", "/de/privacy"), ("/legal-notice", "/de/impressum")]:
+        switched = visitor.get(f"/language/de?next={page}", follow=False)
+        assert switched.status == 301
+        assert switched.header("X-Cache-Status") == "MISS"
+        assert switched.header("Location").endswith(in_german)
+    assert edge.nginx.cached_files() == []
 
 
 def test_the_home_address_redirects_from_the_edge(edge: Edge) -> None:
     visitor = edge.visitor()
-    visitor.get("/?visit=home", follow=False)
-    moved = visitor.get("/?visit=home", follow=False)
+    first = visitor.get("/", follow=False)
+    moved = visitor.get("/", follow=False)
+    assert first.header("X-Cache-Status") == "MISS"
     assert moved.status == 301
     assert moved.header("X-Cache-Status") == "HIT"
     assert moved.header("Location").endswith("/openpositions")
@@ -100,8 +161,8 @@ def test_the_home_address_redirects_from_the_edge(edge: Edge) -> None:
 
 def test_a_browser_revalidates_a_page_with_its_etag_at_the_edge(edge: Edge) -> None:
     visitor = edge.visitor()
-    etag = visitor.get("/openpositions?visit=etag").header("ETag")
-    again = visitor.get("/openpositions?visit=etag", headers={"If-None-Match": etag})
+    etag = visitor.get("/openpositions").header("ETag")
+    again = visitor.get("/openpositions", headers={"If-None-Match": etag})
     assert again.status == 304
     assert again.body == b""
 
@@ -159,7 +220,7 @@ def test_a_body_too_large_for_nginx_gets_the_sites_way_back_to_the_form(
     page = Page(answer.text)
     assert page.headings[0] == (1, heading)
     assert form + position in page.hrefs()
-    assert answer.header("Content-Security-Policy"), "the site's page, not nginx's"
+    assert answer.header("Referrer-Policy"), "the site's page, not nginx's"
     assert "no-store" in answer.header("Cache-Control")
 
 
@@ -186,8 +247,9 @@ def test_metrics_are_not_passed_on_from_outside(edge: Edge) -> None:
     visitor = edge.visitor()
     answer = visitor.get("/metrics")
     assert answer.status == 404
-    # A page asked after it that nginx passes on (the query makes it a miss): once gunicorn has
-    # logged that one, it would have logged the scrape too, had nginx passed it on.
+    # A page asked after it that nginx passes on (this edge's first request of it, a miss):
+    # once gunicorn has logged that one, it would have logged the scrape too, had nginx passed
+    # it on. The query string tells its log line from other tests'.
     visitor.get("/privacy?after=the-scrape")
     wait_until(lambda: "GET /privacy?after=the-scrape " in edge.web.log_path.read_text())
     assert "GET /metrics" not in edge.web.log_path.read_text(), "nginx answered itself"
@@ -202,8 +264,8 @@ def test_health_checks_are_always_asked_of_gunicorn(edge: Edge) -> None:
 def test_the_logs_keep_no_key_of_a_private_address(edge: Edge) -> None:
     key = "an-applicants-key.0123456789"
     visitor = edge.visitor()
-    # Keys the site did not make (404), logged all the same; the query makes /privacy a miss,
-    # so that gunicorn sees it too.
+    # Keys the site did not make (404), logged all the same; /privacy is this edge's first
+    # request of it, a miss, so that gunicorn sees it too.
     visitor.get(f"/enquiry/yours/{key}/withdraw")
     visitor.get(f"/de/enquiry/received/{key}?lang=de")
     private_page = f"{edge.nginx.base_url}/enquiry/yours/{key}"
@@ -291,10 +353,64 @@ def test_the_form_is_never_compressed(edge: Edge, path: str) -> None:
     assert 'name="csrf_token"' in answer.text
 
 
+# The security headers that are the same on every answer, which nginx adds (and the site, behind
+# it, leaves out): one copy each, as the site itself sends them without nginx.
+ADDED_BY_THE_EDGE = [
+    "Content-Security-Policy",
+    "Permissions-Policy",
+    "X-Frame-Options",
+    "X-Content-Type-Options",
+    "Strict-Transport-Security",
+]
+
+
+@pytest.fixture(scope="module")
+def headers_of_the_site_alone(
+    tmp_path_factory: pytest.TempPathFactory, smtp_server: SmtpSink
+) -> dict[str, str]:
+    """The security headers the site sends itself, over HTTPS with nothing in front of it."""
+    app = make_app(tmp_path_factory.mktemp("alone"), smtp_server.port, HTTPS=True)
+    response = app.test_client().get("/privacy", base_url="https://www.example.org")
+    return {name: response.headers[name] for name in ADDED_BY_THE_EDGE}
+
+
+# A page (from gunicorn, then from the store), the form, the site's 404 and nginx's own 404.
+@pytest.mark.parametrize(
+    "path", ["/openpositions", "/enquiry", "/openpositions/no-such", "/metrics"]
+)
+def test_every_answer_carries_the_sites_security_headers_once(
+    edge: Edge, headers_of_the_site_alone: dict[str, str], path: str
+) -> None:
+    visitor = edge.visitor()
+    for answer in (visitor.get(path), visitor.get(path)):
+        for name in ADDED_BY_THE_EDGE:
+            assert answer.headers.get_all(name) == [headers_of_the_site_alone[name]], name
+
+
+def test_the_site_keeps_its_own_referrer_policy_behind_the_edge(edge: Edge) -> None:
+    for path, policy in [
+        ("/openpositions", "strict-origin-when-cross-origin"),
+        ("/enquiry/yours/not-a-key", "same-origin"),
+    ]:
+        assert edge.visitor().get(path).headers.get_all("Referrer-Policy") == [policy], path
+
+
+def test_a_stored_page_holds_none_of_the_headers_the_edge_adds(edge: Edge) -> None:
+    # nginx reads a stored page's headers back with every answer from the store: the fewer, the
+    # faster (see docs/performance.md).
+    visitor = edge.visitor()
+    visitor.get("/openpositions")
+    assert visitor.get("/openpositions").header("X-Cache-Status") == "HIT"
+    (stored,) = edge.nginx.cached_files()
+    head = stored.read_bytes().partition(b"\r\n\r\n")[0].decode("latin-1").lower()
+    assert [name for name in ADDED_BY_THE_EDGE if name.lower() + ":" in head] == []
+    assert "etag:" in head and "cache-control:" in head
+
+
 def test_the_site_sees_the_visitors_host_and_port(edge: Edge) -> None:
     # Absolute links are made from X-Forwarded-Host (no SITE_URL here): with $host instead of
     # $http_host they would lose nginx's port.
-    page = edge.visitor().get("/openpositions?visit=host")
+    page = edge.visitor().get("/openpositions")
     canonical = Page(page.text).links("canonical")
     assert canonical[0]["href"] == f"{edge.nginx.base_url}/openpositions"
 
@@ -316,14 +432,13 @@ POISONING_HEADERS = {
 def test_no_request_header_changes_what_another_visitor_gets(
     edge: Edge, headers: dict[str, str]
 ) -> None:
-    address = "/openpositions?visit=" + quote(" ".join(f"{k}:{v}" for k, v in headers.items()))
     own = f"{edge.nginx.base_url}/openpositions"
     # The attacker asks again and again, as a page's copy expires; the first answer is stored.
-    attacker = edge.visitor().get(address, headers=headers)
+    attacker = edge.visitor().get("/openpositions", headers=headers)
     assert attacker.status == 200
     assert attacker.header("X-Cache-Status") == "MISS"
     assert Page(attacker.text).links("canonical")[0]["href"] == own, "not even their own"
-    clean = edge.visitor().get(address)
+    clean = edge.visitor().get("/openpositions")
     assert clean.header("X-Cache-Status") == "HIT", "the same copy, whatever the headers"
     assert Page(clean.text).links("canonical")[0]["href"] == own
     languages = [link for link in Page(clean.text).links("alternate") if "hreflang" in link]

@@ -28,7 +28,10 @@ PRIVATE_PATHS = [
 
 
 class CarelessUpstream(BaseHTTPRequestHandler):
-    """Answers every request as a public page: status from ?status=, a body that counts."""
+    """Answers every request as a public page: status from ?status=, a body that counts.
+
+    The edge keys pages on their path alone, so each test asks for paths of its own.
+    """
 
     answered = 0
     lock = threading.Lock()
@@ -88,18 +91,20 @@ def test_private_paths_are_never_stored_or_compressed(careless_edge: Visitor, pa
 
 @pytest.mark.parametrize("status", [500, 503, 429, 400, 403])
 def test_errors_are_never_stored(careless_edge: Visitor, status: int) -> None:
-    answers = [careless_edge.get(f"/openpositions/x?status={status}") for _ in range(2)]
+    answers = [
+        careless_edge.get(f"/openpositions/error-{status}?status={status}") for _ in range(2)
+    ]
     assert [answer.status for answer in answers] == [status, status]
     assert answers[0].body != answers[1].body
 
 
 @pytest.mark.parametrize("status", [404, 410])
 def test_a_missing_or_closed_page_is_stored(careless_edge: Visitor, status: int) -> None:
-    answers = [careless_edge.get(f"/openpositions/gone?status={status}") for _ in range(2)]
+    answers = [careless_edge.get(f"/openpositions/gone-{status}?status={status}") for _ in range(2)]
     assert [answer.header("X-Cache-Status") for answer in answers] == ["MISS", "HIT"]
 
 
 def test_a_post_is_never_stored_nor_answered_from_the_store(careless_edge: Visitor) -> None:
-    stored = careless_edge.get("/openpositions?post")
-    posted = [careless_edge.post("/openpositions?post", b"a=b", {}) for _ in range(2)]
+    stored = careless_edge.get("/openpositions/posted")
+    posted = [careless_edge.post("/openpositions/posted", b"a=b", {}) for _ in range(2)]
     assert len({stored.body, posted[0].body, posted[1].body}) == 3

@@ -2,17 +2,31 @@
 
 import signal
 import subprocess
+import threading
+import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
 from huey import SqliteHuey
 
-from tests.support.forms import post_enquiry_over_http
-from tests.support.net import free_port
+from tests.support.forms import VALID_ENQUIRY, multipart, post_enquiry_over_http
+from tests.support.html import Page
+from tests.support.net import free_port, http_request
 from tests.support.paths import PROJECT_DIR
-from tests.support.processes import BIN, answers, environment, site_files, upgrade_database
+from tests.support.pdfs import array_bomb, object_stream_bomb
+from tests.support.processes import (
+    BIN,
+    ProcessGroup,
+    answers,
+    environment,
+    site_files,
+    upgrade_database,
+)
 from tests.support.smtp import SmtpSink
+from tests.support.visitor import Answer, Visitor
 from tests.support.waiting import wait_until
 
 
@@ -160,3 +174,83 @@ def test_the_production_config_logs_requests_but_not_health_checks(
     logged = access_log.read_text()
     assert '"GET /openpositions HTTP/1.1" 200' in logged
     assert "/healthz" not in logged and "/readyz" not in logged
+
+
+# --- Hostile PDFs sent over HTTP ----------------------------------------------------------------
+
+# As the shipped gunicorn.conf.py starts on 2 cores (2 × cores + 1).
+WORKERS = 5
+# A liveness bound, not a speed figure: while the files are checked the other workers answer at
+# once (here under half a second, on 2 shared cores). When the check ran in the worker itself,
+# the form waited 37.6 s for a worker.
+ANSWERED_WITHIN = 1.0
+
+
+def hostile_pdfs() -> dict[str, bytes]:
+    """The files that stalled the workers, by name: 838 object streams each inflating to 8 MB
+    (6.9 MB; 33.5 s to check in the worker's own process, so gunicorn killed the worker), and
+    2.4 million nested arrays (7.2 MB; 790 MB in the worker). Both fit the form's CV limit,
+    so both are checked."""
+    return {
+        "object-streams.pdf": object_stream_bomb(838),
+        "nested-arrays.pdf": array_bomb(2_400_000),
+    }
+
+
+def form_fields(answer: Answer) -> dict[str, str]:
+    """The hidden fields of the enquiry form (its token and when it was shown)."""
+    hidden = [field for field in Page(answer.text).all("input") if field.get("type") == "hidden"]
+    return {field["name"]: field.get("value", "") for field in hidden}
+
+
+def test_hostile_pdfs_sent_at_once_leave_the_form_answered_within_a_second(
+    tmp_path: Path, smtp: SmtpSink
+) -> None:
+    env = site_env(tmp_path, smtp.port, WTF_CSRF_ENABLED=True)
+    with ProcessGroup(tmp_path / "logs") as processes:
+        web, base_url = processes.gunicorn_as_deployed(env, workers=WORKERS)
+        # Each file twice: as a browser sends the form (its cookie, token and stamp), and as a
+        # script does, with nothing. Fewer posts than workers: a worker waits for the check of
+        # the file it took (about 2 s of the child's CPU, longer while the cores are shared),
+        # and a GET that came while every worker waited would wait too.
+        posts: list[tuple[Visitor, dict[str, Any]]] = []
+        bombs = hostile_pdfs()
+        for filename, bomb in bombs.items():
+            browser = Visitor(base_url)
+            fields = {**VALID_ENQUIRY, "cv": (bomb, filename, "application/pdf")}
+            posts.append((browser, multipart({**fields, **form_fields(browser.get("/enquiry"))})))
+            posts.append((Visitor(base_url), multipart(fields)))
+        latencies: list[float] = []
+        posting = threading.Event()
+
+        def ask_for_the_form() -> None:
+            while posting.is_set():
+                started = time.monotonic()
+                status, _ = http_request(base_url, "GET", "/enquiry")
+                assert status == 200
+                latencies.append(time.monotonic() - started)
+                time.sleep(0.05)
+
+        def send(post: tuple[Visitor, dict[str, Any]]) -> Answer:
+            sender, body = post
+            return sender.post("/enquiry", body["data"], {"Content-Type": body["content_type"]})
+
+        posting.set()
+        with ThreadPoolExecutor(len(posts) + 1) as pool:
+            meanwhile = pool.submit(ask_for_the_form)
+            try:
+                refusals = list(pool.map(send, posts))
+            finally:
+                posting.clear()  # Also when a post fails: the form's requests stop.
+            meanwhile.result()
+
+    with_token, without_token = refusals[0::2], refusals[1::2]
+    assert [answer.status for answer in with_token] == [422] * len(bombs)
+    for answer in with_token:
+        assert "The selected file is too complex to check" in answer.text
+    assert [answer.status for answer in without_token] == [400] * len(bombs)
+    for answer in without_token:
+        assert "Your form expired" in answer.text
+    assert "WORKER TIMEOUT" not in web.log_path.read_text()
+    assert len(latencies) >= 5, "the form was asked for while the files were checked"
+    assert max(latencies) < ANSWERED_WITHIN, sorted(latencies)

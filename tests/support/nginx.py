@@ -122,11 +122,17 @@ class Nginx:
     its own that nginx's workers can enter: started as root they run as nobody, and pytest's
     tmp_path is in a folder of mode 700.
 
-    `extra_locations`, if given, go into the https server block beside the shipped ones.
+    `extra_locations`, if given, go into the https server block beside the shipped ones;
+    `certificate`, if given, is used instead of a new one (which takes a moment to make).
     """
 
     def __init__(
-        self, run: Path, upstream: str, root: Path | None = None, extra_locations: str = ""
+        self,
+        run: Path,
+        upstream: str,
+        root: Path | None = None,
+        extra_locations: str = "",
+        certificate: Certificate | None = None,
     ) -> None:
         self.binary = nginx_binary()
         self.run = run
@@ -134,7 +140,7 @@ class Nginx:
         self.https_port = free_port()
         for folder in ("log", "cache", "temp"):
             (run / folder).mkdir(parents=True, exist_ok=True)
-        self.certificate = self_signed_certificate(run)
+        self.certificate = certificate or self_signed_certificate(run)
         if root is None:
             root = project_files(run)
         site = substituted_config(
@@ -179,6 +185,10 @@ class Nginx:
         if process.exited():
             pytest.fail(f"nginx exited with {process.popen.returncode}:\n{self.error_log()}")
         return process
+
+    def cached_files(self) -> list[Path]:
+        """The files of the edge cache: one per stored answer."""
+        return [path for path in (self.run / "cache").rglob("*") if path.is_file()]
 
     def error_log(self) -> str:
         logs = [self.run / "error.log", self.run / "log" / "openpositions.error.log"]
