@@ -48,9 +48,12 @@ secure_scheme_headers: dict[str, str] = {}
 
 
 HEALTH_CHECKS = frozenset({"/healthz", "/readyz"})
-# The key in an applicant's private link or a confirmation's address (see the nginx sample):
+# The key in an applicant's private link, a confirmation's address or a job alert's confirm and
+# manage addresses (see the nginx sample):
 # the log keeps the page, with the key written *.
-PRIVATE_KEY = re.compile(r"(/(?:de/)?enquiry/(?:yours|received)/)[^/?\s\"]+")
+PRIVATE_KEY = re.compile(
+    r"(/(?:de/)?(?:enquiry/(?:yours|received)|alerts/(?:confirm|manage|unsubscribe))/)[^/?\s\"]+"
+)
 
 
 class SiteAccessLogger(Logger):

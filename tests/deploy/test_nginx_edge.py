@@ -268,6 +268,8 @@ def test_the_logs_keep_no_key_of_a_private_address(edge: Edge) -> None:
     # request of it, a miss, so that gunicorn sees it too.
     visitor.get(f"/enquiry/yours/{key}/withdraw")
     visitor.get(f"/de/enquiry/received/{key}?lang=de")
+    visitor.get(f"/alerts/manage/{key}")
+    visitor.get(f"/de/alerts/confirm/{key}")
     private_page = f"{edge.nginx.base_url}/enquiry/yours/{key}"
     visitor.get("/privacy?from=the-private-page", headers={"Referer": private_page})
     access_log = edge.nginx.run / "log" / "openpositions.access.log"
@@ -281,6 +283,8 @@ def test_the_logs_keep_no_key_of_a_private_address(edge: Edge) -> None:
         assert key not in log
         assert "GET /enquiry/yours/*/withdraw " in log
         assert "GET /de/enquiry/received/*?lang=de " in log
+        assert "GET /alerts/manage/* " in log
+        assert "GET /de/alerts/confirm/* " in log
         assert f'"{edge.nginx.base_url}/enquiry/yours/*"' in log
 
 

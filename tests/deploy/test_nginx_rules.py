@@ -24,6 +24,10 @@ PRIVATE_PATHS = [
     "/enquiry/private/link",
     "/de/enquiry",
     "/de/enquiry/received/some-token",
+    "/alerts",
+    "/alerts?category=postdoc",
+    "/de/alerts/confirm/some-token",
+    "/alerts/manage/some-token",
 ]
 
 
