@@ -35,8 +35,8 @@ from openpositions.enquiries.totals import count_spam
 from openpositions.extensions import csrf, limiter
 from openpositions.formatting import format_size
 from openpositions.i18n import route_in_each_language
-from openpositions.web.networks import requesting_network
 from openpositions.web.errors import minutes_until_retry
+from openpositions.web.networks import requesting_network
 
 log = logging.getLogger(__name__)
 # No url_prefix: the language's prefix comes first (/de/enquiry), see route_in_each_language.
