@@ -150,7 +150,7 @@ def test_a_valid_enquiry_is_stored_queued_and_confirmed(app: Flask, client: Flas
     (enquiry,) = stored_enquiries(app)
     assert enquiry.status == "pending"
     assert enquiry.name == "Ada Lovelace"
-    assert enquiry.cv_filename == "etc_My_CV.pdf"
+    assert enquiry.cv_filename == "My_CV.pdf"  # The name, without the folders it came from.
     assert queued_tasks(app) == 1
     confirmation = client.get(response.headers["Location"])
     assert confirmation.status_code == 200
