@@ -96,14 +96,14 @@ def register_queue(app: Flask) -> None:
     from openpositions.alerts.subscribe.tasks import SUBSCRIPTION_TASKS
     from openpositions.enquiries.delivery.tasks import DELIVERY_TASKS
     from openpositions.enquiries.intake.drafts import purge_stale_drafts_regularly
-    from openpositions.enquiries.intake.held_cvs import purge_unused_cvs_regularly
+    from openpositions.enquiries.intake.held_documents import purge_unused_documents_regularly
     from openpositions.enquiries.operator.retention import purge_expired_daily
 
     queue.init_app(
         app,
         [
             *DELIVERY_TASKS,
-            purge_unused_cvs_regularly,
+            purge_unused_documents_regularly,
             purge_stale_drafts_regularly,
             purge_expired_daily,
             *SUBSCRIPTION_TASKS,
@@ -115,6 +115,7 @@ def register_queue(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from openpositions.alerts.subscribe import views as alerts
     from openpositions.enquiries.applicant import views as applicant
+    from openpositions.enquiries.intake import additions
     from openpositions.enquiries.intake import views as intake
     from openpositions.pages import crawlers, old_language_switch
     from openpositions.pages import views as pages
@@ -123,6 +124,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(positions.bp)
     app.register_blueprint(intake.bp)
     app.register_blueprint(applicant.bp)
+    app.register_blueprint(additions.bp)
     app.register_blueprint(alerts.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(crawlers.bp)

@@ -8,7 +8,7 @@ from flask.testing import FlaskCliRunner
 from flask_babel import force_locale
 
 from openpositions.enquiries.delivery.mails import acknowledgement_mail, operator_alert_mail
-from openpositions.enquiries.intake.accept import record_enquiry
+from openpositions.enquiries.intake.accept import IncomingDocument, record_enquiry
 from openpositions.extensions import db
 from openpositions.formatting import format_moment, format_size, visible_controls
 from tests.support.app import an_enquiry
@@ -58,11 +58,8 @@ def test_a_size_is_shown_as_people_say_it(
 def test_a_german_receipt_writes_the_cvs_size_as_the_german_form_did(app: Flask) -> None:
     with app.test_request_context("/de/enquiry"):
         enquiry = record_enquiry(
-            an_enquiry(
-                language="de",
-                cv_filename="cv.pdf",
-                cv_data=pdf_of_size(6_540_000),
-            )
+            an_enquiry(language="de"),
+            [IncomingDocument.of_bytes("cv", "Lebenslauf", "cv.pdf", pdf_of_size(6_540_000))],
         )
         text = acknowledgement_mail(enquiry).get_body(("plain",))
         assert text is not None

@@ -3,9 +3,10 @@
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, deferred, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from openpositions.clock import utcnow
 from openpositions.enquiries import totals
@@ -53,9 +54,19 @@ class Enquiry(Model):
     language: Mapped[str] = mapped_column(sa.String(8), default="en")
     # Same email and message within a short time is the same enquiry sent twice.
     fingerprint: Mapped[str] = mapped_column(sa.String(64), index=True)
-    cv_filename: Mapped[str | None] = mapped_column(sa.String(120))
-    cv_size: Mapped[int | None]
-    cv_data: Mapped[bytes | None] = deferred(mapped_column(sa.LargeBinary))
+    # The answers to the position's questions, in its order: a list of answers.Answer as dicts.
+    answers: Mapped[list[dict[str, str]]] = mapped_column(
+        sa.JSON, default=list, server_default="[]"
+    )
+    # The files sent with it, in the order they came; their bytes load only when needed.
+    documents: Mapped[list["EnquiryDocument"]] = relationship(
+        order_by="EnquiryDocument.id",
+        lazy="selectin",
+        # The database deletes them with the enquiry (and remove_withdrawn, purge_expired do
+        # on SQLite, which enforces no foreign keys): the session need not load them first.
+        passive_deletes=True,
+        back_populates="enquiry",
+    )
     # Signed into the applicant's private link (private_link.py): without it, neither the
     # reference nor the id opens anything.
     private_link_secret: Mapped[str] = mapped_column(sa.String(64), default=new_private_link_secret)
@@ -111,8 +122,28 @@ class Enquiry(Model):
         return True
 
     @classmethod
+    def claim_delivered(cls, enquiry_id: int, lease: timedelta) -> bool:
+        """Atomically take a delivered enquiry to send the documents added to it since; False
+        if it is not delivered, or another worker is sending them right now.
+
+        The same claim as for its first delivery, so that no two workers send the same mail.
+        """
+        now = utcnow()
+        taken = db.session.execute(
+            sa.update(cls)
+            .where(cls.id == enquiry_id, cls.status == SENT)
+            .where(sa.or_(cls.claimed_until.is_(None), cls.claimed_until < now))
+            .values(claimed_until=now + lease)
+            .execution_options(synchronize_session=False)
+        )
+        return rows_affected(taken) == 1
+
+    def release_claim(self) -> None:
+        self.claimed_until = None
+
+    @classmethod
     def remove_withdrawn(cls, enquiry_id: int) -> Removed | None:
-        """Delete an enquiry and its CV, counted as withdrawn; what it was, or None if gone.
+        """Delete an enquiry and its documents, counted as withdrawn; what it was, or None if gone.
 
         One DELETE ... RETURNING, so that the state read is the state deleted: a worker that
         recorded the professor's mail just before is seen, and one that records anything just
@@ -120,6 +151,7 @@ class Enquiry(Model):
         Not committed here: the caller commits.
         """
         now = utcnow()
+        delete_documents_of(sa.select(cls.id).where(cls.id == enquiry_id))
         removed = db.session.execute(
             sa.delete(cls)
             .where(cls.id == enquiry_id)
@@ -229,3 +261,84 @@ class Enquiry(Model):
             .values(applicant_told_of_failure_at=None)
             .execution_options(synchronize_session=False)
         )
+
+
+class EnquiryDocument(Model):
+    """One file an enquiry carries (a PDF: the CV, the transcripts, ...), and which of the
+    professor's mails carries it on."""
+
+    __tablename__ = "enquiry_document"
+    # One of each: a document added later is one the enquiry did not carry yet.
+    __table_args__ = (sa.UniqueConstraint("enquiry_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enquiry_id: Mapped[int] = mapped_column(sa.ForeignKey("enquiry.id", ondelete="CASCADE"))
+    # The position's name for it (`cv`, `transcripts`), and its label in the enquiry's language
+    # as the applicant saw it, in case the position file changes later.
+    key: Mapped[str] = mapped_column(sa.String(40))
+    label: Mapped[str] = mapped_column(sa.String(200))
+    filename: Mapped[str] = mapped_column(sa.String(120))
+    size: Mapped[int]
+    data: Mapped[bytes] = mapped_column(sa.LargeBinary, deferred=True)
+    added_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Sent from the private page after the enquiry itself: its own mail tells the professor so.
+    added_later: Mapped[bool] = mapped_column(default=False)
+    # Which of the professor's mails carries it: 1 the enquiry's own, 2 and on the follow-ups in
+    # its thread; None until its delivery plans it (delivery/packing.py). Stored before any mail
+    # goes, so that every attempt sends the same mails.
+    mail_number: Mapped[int | None]
+    # When the relay took the mail that carries it: that mail never goes again.
+    mail_sent_at: Mapped[datetime | None]
+    # For one added later: when the applicant's receipt for it went.
+    applicant_told_at: Mapped[datetime | None]
+
+    enquiry: Mapped[Enquiry] = relationship(back_populates="documents")
+
+    def __repr__(self) -> str:
+        return f"<EnquiryDocument {self.key} {self.filename} {self.size}>"
+
+    @classmethod
+    def plan_mails(cls, numbers: dict[int, int]) -> None:
+        """Record which mail carries each document (by id); not committed here."""
+        for document_id, number in numbers.items():
+            db.session.execute(
+                sa.update(cls)
+                .where(cls.id == document_id, cls.mail_number.is_(None))
+                .values(mail_number=number)
+                .execution_options(synchronize_session="fetch")
+            )
+
+    @classmethod
+    def mark_applicant_told(cls, document_ids: list[int]) -> None:
+        """The applicant's receipt for these documents, added later, went. Not committed."""
+        db.session.execute(
+            sa.update(cls)
+            .where(cls.id.in_(document_ids))
+            .values(applicant_told_at=utcnow())
+            .execution_options(synchronize_session="fetch")
+        )
+
+    @classmethod
+    def mark_mail_sent(cls, enquiry_id: int, number: int) -> bool:
+        """Record that the relay took mail `number` of an enquiry; False if its documents are
+        gone (withdrawn meanwhile). Not committed here."""
+        sent = db.session.execute(
+            sa.update(cls)
+            .where(cls.enquiry_id == enquiry_id, cls.mail_number == number)
+            .values(mail_sent_at=utcnow())
+            .execution_options(synchronize_session="fetch")
+        )
+        return rows_affected(sent) > 0
+
+
+def delete_documents_of(enquiry_ids: sa.Select[Any]) -> None:
+    """Delete the documents of the enquiries `enquiry_ids` selects, before the enquiries.
+
+    PostgreSQL would delete them by the foreign key's ON DELETE CASCADE; SQLite enforces no
+    foreign keys unless told to, so they are deleted here on both, in the caller's transaction.
+    """
+    db.session.execute(
+        sa.delete(EnquiryDocument)
+        .where(EnquiryDocument.enquiry_id.in_(enquiry_ids))
+        .execution_options(synchronize_session=False)
+    )

@@ -14,9 +14,11 @@ import hmac
 import sqlalchemy as sa
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
+from werkzeug.wrappers import Response
 
 from openpositions.enquiries.models import Enquiry
 from openpositions.extensions import db
+from openpositions.web.security import use_referrer_policy
 from openpositions.web.urls import absolute_url
 
 SALT = "enquiry-private-link"
@@ -61,3 +63,17 @@ def open_private_link(token: str) -> Enquiry | None:
         return None
     # The secret tells the enquiry the link was made for from any other with its reference.
     return enquiry if hmac.compare_digest(enquiry.private_link_secret, secret) else None
+
+
+def keep_private(response: Response) -> Response:
+    """A page a private link opens: no cache keeps it, no search engine lists it, and no other
+    site learns its address.
+
+    same-origin, not no-referrer: the forms on these pages post back to this site, and over
+    HTTPS Flask-WTF refuses a POST without a Referer of this site's own.
+    """
+    response.cache_control.clear()
+    response.cache_control.no_store = True
+    response.headers["X-Robots-Tag"] = "noindex, nofollow"
+    use_referrer_policy("same-origin")
+    return response

@@ -19,12 +19,12 @@ def test_an_applicant_sends_an_enquiry_with_a_cv(
     cv = tmp_path / "Lebenslauf Ada.pdf"
     cv.write_bytes(PDF_BYTES)
     page.goto(f"{site}/openpositions")
-    page.get_by_role("link", name="Please contact Prof. Begüm Demir for the details.").first.click()
+    page.get_by_role("link", name="Apply for this position").first.click()
     assert page.locator("#position").input_value() == "phd-deep-learning-satellite-images"
     page.get_by_label("Full name").fill("Ada Lovelace")
     page.get_by_label("Email address").fill("ada@example.org")
     page.get_by_label("Your message").fill("I would like to know more about the two PhD topics.")
-    page.get_by_label("Your CV (optional)").set_input_files(str(cv))
+    page.get_by_label("CV (optional)").set_input_files(str(cv))
     page.get_by_label("I agree that my details are stored").check()
     with page.expect_navigation():
         page.get_by_role("button", name="Send enquiry").click()

@@ -64,18 +64,18 @@ def test_back_then_send_with_the_forgotten_cv(
     fill_in(page)
     send(page)
     assert page.locator("h1").inner_text() == "Enquiry received"
-    assert "No CV came with it." in page.content()
+    assert "No files came with it." in page.content()
 
     page.go_back()
     cv = tmp_path / "cv.pdf"
     cv.write_bytes(PDF_BYTES)
     if page.get_by_label("Full name").input_value() != "Ada Lovelace":
         fill_in(page)  # The browser showed the form afresh.
-    page.get_by_label("Your CV (optional)").set_input_files(str(cv))
+    page.get_by_label("CV (optional)").set_input_files(str(cv))
     send(page)  # At once: the visitor first saw the form long ago.
 
     assert page.locator("h1").inner_text() == "Enquiry received"
-    assert "Your CV (cv.pdf) came with it." in page.content()
+    assert "CV: cv.pdf" in page.content()
     assert REFERENCE.fullmatch(page.locator(".reference").inner_text())
     mails = smtp.wait_for(4)
     with_cv = [m for m in mails if PROFESSOR in m.rcpt_tos and list(m.message.iter_attachments())]
@@ -106,7 +106,7 @@ def test_fix_one_field_and_send_at_once_with_the_cv_chosen_before(
     cv.write_bytes(pdf_of_size(40_000))
     page.goto(f"{site}/enquiry")
     fill_in(page, email="ada@example")
-    page.get_by_label("Your CV (optional)").set_input_files(str(cv))
+    page.get_by_label("CV (optional)").set_input_files(str(cv))
     send(page)
     assert page.title().startswith("Error: ")
     assert "CV attached: Lebenslauf_Ada.pdf" in page.content()
@@ -129,12 +129,12 @@ def test_a_file_too_large_keeps_everything_else_and_a_smaller_one_goes(
     small.write_bytes(pdf_of_size(900_000))
     page.goto(f"{site}/enquiry")
     fill_in(page)
-    page.get_by_label("Your CV (optional)").set_input_files(str(big))
+    page.get_by_label("CV (optional)").set_input_files(str(big))
     send(page)
     assert "The selected file must be at most 7.3 MB" in page.content()
     assert page.get_by_label("Your message").input_value() == MESSAGE
     assert page.get_by_label("Full name").input_value() == "Ada Lovelace"
-    page.get_by_label("Your CV (optional)").set_input_files(str(small))
+    page.get_by_label("CV (optional)").set_input_files(str(small))
     page.get_by_label("I agree that my details are stored").check()
     send(page)
     assert page.locator("h1").inner_text() == "Enquiry received"
@@ -151,7 +151,7 @@ def test_a_language_switch_halfway_keeps_the_position_the_text_and_the_cv(
     page.get_by_label("Full name").fill("Ada Lovelace")
     page.get_by_label("Email address").fill("ada@example.org")
     page.get_by_label("Your message").fill(MESSAGE)
-    page.get_by_label("Your CV (optional)").set_input_files(str(cv))
+    page.get_by_label("CV (optional)").set_input_files(str(cv))
     with page.expect_navigation():
         page.get_by_role("button", name="Deutsch").click()
 
@@ -170,7 +170,8 @@ def test_a_language_switch_halfway_keeps_the_position_the_text_and_the_cv(
     assert page.locator("h1").inner_text() == "Anfrage eingegangen"
     wait_until(lambda: len(stored_enquiries(site_app)) == 1)
     (enquiry,) = stored_enquiries(site_app)
-    assert enquiry.language == "de" and enquiry.cv_size == len(PDF_BYTES)
+    assert enquiry.language == "de"
+    assert [document.size for document in enquiry.documents] == [len(PDF_BYTES)]
 
 
 @pytest.mark.parametrize("language", ["en", "de"])

@@ -91,7 +91,7 @@ def test_seeing_downloading_and_withdrawing_work_without_javascript(
     page.goto(link)
 
     with page.expect_download() as download:
-        page.get_by_role("link", name="Download your CV").click()
+        page.get_by_role("link", name="Download CV").click()
     assert Path(download.value.path()).read_bytes() == PDF_BYTES
     with page.expect_download() as download:
         page.get_by_role("link", name="Download your data (JSON)").click()

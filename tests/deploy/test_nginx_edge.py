@@ -202,8 +202,8 @@ def test_a_body_too_large_for_nginx_gets_the_sites_way_back_to_the_form(
 ) -> None:
     visitor = edge.visitor()
     fields = form_fields(visitor.get(form))
-    # Over the 26 MB nginx passes on (client_max_body_size), so the site never sees it.
-    cv = (b"%PDF-1.4\n" + b"0" * 27_500_000, "scan.pdf", "application/pdf")
+    # Over the 33 MB nginx passes on (client_max_body_size), so the site never sees it.
+    cv = (b"%PDF-1.4\n" + b"0" * 35_000_000, "scan.pdf", "application/pdf")
     body = multipart({**VALID_ENQUIRY, **fields, "cv": cv})
     position = "?position=phd-deep-learning-satellite-images"
     headers = {
@@ -455,7 +455,7 @@ def test_no_request_header_changes_what_another_visitor_gets(
 def test_a_file_too_large_is_sent_on_to_this_sites_page_whatever_its_host_header(
     edge: Edge,
 ) -> None:
-    cv = (b"%PDF-1.4\n" + b"0" * 27_500_000, "scan.pdf", "application/pdf")
+    cv = (b"%PDF-1.4\n" + b"0" * 35_000_000, "scan.pdf", "application/pdf")
     body = multipart({**VALID_ENQUIRY, "cv": cv})
     headers = {"Content-Type": body["content_type"], "Host": "evil.example"}
     answer = edge.visitor().post("/enquiry", body["data"], headers, follow=False)

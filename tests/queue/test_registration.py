@@ -14,12 +14,13 @@ from tests.support.smtp import SmtpSink
 # What the factory hands the queue: every background task of the site, by name.
 SITE_TASKS = {
     "deliver_enquiry",
+    "deliver_added_documents",
     "alert_operator",
     "notify_withdrawal",
     "queue_lost_enquiries",
     "tell_applicants_of_failures",
     "purge_expired_enquiries",
-    "purge_unused_cvs",
+    "purge_unused_documents",
     "purge_stale_drafts",
     "send_alert_confirmation",
     "sweep_alert_subscriptions",

@@ -5,6 +5,8 @@ from datetime import datetime
 from typing import Any
 
 from openpositions.clock import in_group_timezone
+from openpositions.content import Position
+from openpositions.enquiries.asked import shown_answer, shown_document_label, stored_answers
 from openpositions.enquiries.models import Enquiry
 
 
@@ -13,21 +15,14 @@ def stored_time(stored: datetime | None) -> str | None:
     return in_group_timezone(stored).isoformat() if stored is not None else None
 
 
-def applicant_copy(enquiry: Enquiry) -> dict[str, Any]:
-    """The enquiry as JSON data, with the CV in base64: what the applicant gave, and its fate.
+def applicant_copy(enquiry: Enquiry, position: Position | None) -> dict[str, Any]:
+    """The enquiry as JSON data, with each document in base64: what the applicant gave, and its
+    fate. Labels are in the language of `position` (the content the page is read in).
 
     The same facts as the private page shows. Left out is only what the site derives for its
     own work (the duplicate check's hash, the mail server's answers, retry times) and the
     link's secret.
     """
-    cv = None
-    if enquiry.cv_data:
-        cv = {
-            "file_name": enquiry.cv_filename,
-            "size_bytes": enquiry.cv_size,
-            "media_type": "application/pdf",
-            "content_base64": base64.b64encode(enquiry.cv_data).decode("ascii"),
-        }
     return {
         "reference": enquiry.reference,
         "received_at": stored_time(enquiry.created_at),
@@ -36,7 +31,29 @@ def applicant_copy(enquiry: Enquiry) -> dict[str, Any]:
         "position": {"slug": enquiry.position_slug, "title": enquiry.position_title},
         "message": enquiry.message,
         "language": enquiry.language,
-        "cv": cv,
+        "answers": [
+            {
+                "key": answer.key,
+                "question": shown.label,
+                "answer": shown.text,
+                "value": answer.value,
+            }
+            for answer in stored_answers(enquiry.answers)
+            for shown in [shown_answer(answer, position)]
+        ],
+        "documents": [
+            {
+                "key": document.key,
+                "label": shown_document_label(document.key, document.label, position),
+                "file_name": document.filename,
+                "size_bytes": document.size,
+                "media_type": "application/pdf",
+                "added_at": stored_time(document.added_at),
+                "delivered_to_professor_at": stored_time(document.mail_sent_at),
+                "content_base64": base64.b64encode(document.data).decode("ascii"),
+            }
+            for document in enquiry.documents
+        ],
         "delivery": {
             "status": enquiry.status,
             "delivered_to_professor_at": stored_time(enquiry.notified_at),

@@ -10,6 +10,7 @@ import io
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from flask import Blueprint, abort, redirect, render_template, request, send_file, url_for
@@ -19,34 +20,28 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import NotFound
 from werkzeug.wrappers import Response
 
-from openpositions.content import current_content
+from openpositions.content import current_content, current_day
 from openpositions.content.topics import topic_title
 from openpositions.enquiries.applicant.applicant_copy import applicant_copy
 from openpositions.enquiries.applicant.withdrawal import withdraw
+from openpositions.enquiries.asked import (
+    document_label,
+    documents_to_add,
+    shown_answers,
+    shown_document_label,
+)
 from openpositions.enquiries.models import Enquiry
-from openpositions.enquiries.private_link import NotAPrivateLink, open_private_link
+from openpositions.enquiries.private_link import NotAPrivateLink, keep_private, open_private_link
 from openpositions.formatting import format_moment, format_size
 from openpositions.i18n import languages
 from openpositions.web.errors import render_http_error
-from openpositions.web.security import use_referrer_policy
 
 bp = Blueprint("private_enquiry", __name__, url_prefix="/enquiry/yours")
 
 Page = tuple[str, int]
 
 
-@bp.after_request
-def keep_private(response: Response) -> Response:
-    """No cache keeps it, no search engine lists it, and no other site learns its address.
-
-    same-origin, not no-referrer: the withdrawal form posts back to this site, and over HTTPS
-    Flask-WTF refuses a POST without a Referer of this site's own (it would never withdraw).
-    """
-    response.cache_control.clear()
-    response.cache_control.no_store = True
-    response.headers["X-Robots-Tag"] = "noindex, nofollow"
-    use_referrer_policy("same-origin")
-    return response
+bp.after_request(keep_private)
 
 
 def chosen_language() -> str | None:
@@ -97,15 +92,48 @@ def show(token: str) -> Page:
     if enquiry is None:
         return gone()
     with speaking(enquiry):
+        content = current_content()
+        position = content.position(enquiry.position_slug)
         facts: dict[str, Any] = {
-            "position_title": topic_title(
-                current_content(), enquiry.position_slug, enquiry.position_title
-            ),
+            "position_title": topic_title(content, enquiry.position_slug, enquiry.position_title),
             "received": format_moment(enquiry.created_at),
             "delivered": format_moment(enquiry.notified_at) if enquiry.notified_at else None,
-            "cv_size": format_size(enquiry.cv_size) if enquiry.cv_size else None,
+            "documents": [
+                ShownDocument(
+                    key=document.key,
+                    label=shown_document_label(document.key, document.label, position),
+                    filename=document.filename,
+                    size=format_size(document.size),
+                    added=format_moment(document.added_at) if document.added_later else None,
+                )
+                for document in enquiry.documents
+            ],
+            "answers": shown_answers(enquiry.answers, position),
+            # Documents the position still asks for, while it takes applications.
+            "to_add": [
+                document_label(document)
+                for document in documents_to_add(
+                    enquiry.position_slug,
+                    [document.key for document in enquiry.documents],
+                    content,
+                    current_day(),
+                )
+            ],
+            "just_added": request.args.get("added", type=int) or 0,
         }
     return render("enquiries/private/show.html", enquiry, token=token, **facts)
+
+
+@dataclass(frozen=True)
+class ShownDocument:
+    """A document as the private page lists it."""
+
+    key: str
+    label: str
+    filename: str
+    size: str
+    # When it was added from this page, if it was.
+    added: str | None
 
 
 @bp.get("/<token>/enquiry.json")
@@ -114,7 +142,10 @@ def download(token: str) -> Response | Page:
     enquiry = opened(token)
     if enquiry is None:
         return gone()
-    body = json.dumps(applicant_copy(enquiry), ensure_ascii=False, indent=2) + "\n"
+    with speaking(enquiry):
+        position = current_content().position(enquiry.position_slug)
+        copy = applicant_copy(enquiry, position)
+    body = json.dumps(copy, ensure_ascii=False, indent=2) + "\n"
     return send_file(
         io.BytesIO(body.encode()),
         mimetype="application/json",
@@ -124,19 +155,20 @@ def download(token: str) -> Response | Page:
     )
 
 
-@bp.get("/<token>/cv.pdf")
-def cv(token: str) -> Response | Page:
-    """The CV exactly as it was uploaded."""
+@bp.get("/<token>/documents/<key>.pdf")
+def document(token: str, key: str) -> Response | Page:
+    """One document exactly as it was uploaded."""
     enquiry = opened(token)
     if enquiry is None:
         return gone()
-    if not enquiry.cv_data:
+    found = next((d for d in enquiry.documents if d.key == key), None)
+    if found is None:
         abort(404)
     return send_file(
-        io.BytesIO(enquiry.cv_data),
+        io.BytesIO(found.data),
         mimetype="application/pdf",
         as_attachment=True,
-        download_name=enquiry.cv_filename or "cv.pdf",
+        download_name=found.filename,
         etag=False,
     )
 

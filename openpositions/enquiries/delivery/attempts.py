@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from email.message import EmailMessage
+from functools import partial
 
 from flask import current_app
 from sqlalchemy.orm.exc import ObjectDeletedError, StaleDataError
@@ -14,11 +15,15 @@ from sqlalchemy.orm.exc import ObjectDeletedError, StaleDataError
 from openpositions.enquiries import totals
 from openpositions.enquiries.delivery.mails import (
     acknowledgement_mail,
+    documents_added_mail,
+    follow_up_mail,
     operator_alert_mail,
     professor_mail,
+    professor_plan,
     withdrawal_notice_mail,
 )
-from openpositions.enquiries.models import Enquiry
+from openpositions.enquiries.delivery.packing import MailPlan
+from openpositions.enquiries.models import Enquiry, EnquiryDocument
 from openpositions.extensions import db
 from openpositions.mail.transport import (
     MessageTooLarge,
@@ -38,6 +43,10 @@ class WithdrawnMeanwhile(Exception):
     """The applicant withdrew the enquiry while it was being sent: its row is gone."""
 
 
+class DocumentsGone(Exception):
+    """The documents a mail carried were deleted meanwhile, with their enquiry."""
+
+
 def record(change: Callable[[], None]) -> None:
     """Make a change through one of the model's methods and commit it.
 
@@ -48,7 +57,7 @@ def record(change: Callable[[], None]) -> None:
     try:
         change()
         db.session.commit()
-    except StaleDataError as error:
+    except (StaleDataError, DocumentsGone) as error:
         db.session.rollback()
         raise WithdrawnMeanwhile() from error
 
@@ -89,7 +98,7 @@ def deliver_claimed(enquiry: Enquiry) -> Outcome:
         send_timed(enquiry)
     except WithdrawnMeanwhile:
         raise
-    except ObjectDeletedError as error:  # Its CV, loaded only when needed, was deleted with it.
+    except ObjectDeletedError as error:  # A document, loaded only when needed, was deleted.
         raise WithdrawnMeanwhile() from error
     except PermanentFailure as refusal:
         return give_up(enquiry, describe(refusal.__cause__))
@@ -117,10 +126,17 @@ def send_timed(enquiry: Enquiry) -> None:
 
 
 def send_pending_mails(enquiry: Enquiry) -> None:
-    """Send whichever of the two mails has not gone yet, recording each as it goes."""
+    """Send whichever of the mails has not gone yet, recording each as it goes: the professor's
+    (the enquiry's own, then each follow-up that carries documents), then the receipt.
+
+    Which mail carries which document is stored before any goes, so that every attempt sends
+    the same mails; each is recorded as sent once the relay has taken it, and never sent again.
+    """
+    plan = planned_mails(enquiry)
     if enquiry.notified_at is None:
-        send_or_refuse(professor_mail(enquiry))
-        record(enquiry.mark_professor_notified)
+        send_or_refuse(professor_mail(enquiry, plan))
+        record(lambda: record_professor_mail(enquiry, 1))
+    send_follow_ups(enquiry, plan)
     if current_app.config["ENQUIRY_ACKNOWLEDGE"] and enquiry.acknowledged_at is None:
         try:
             send_or_refuse(acknowledgement_mail(enquiry))
@@ -130,6 +146,103 @@ def send_pending_mails(enquiry: Enquiry) -> None:
             log.warning("Enquiry %s: acknowledgement refused", enquiry.reference)
             return
         enquiry.mark_acknowledged()
+        # The receipt named every document, those added before it went too.
+        added = [d.id for d in enquiry.documents if d.added_later]
+        if added:
+            EnquiryDocument.mark_applicant_told(added)
+
+
+def planned_mails(enquiry: Enquiry) -> MailPlan:
+    """Which of the professor's mails carries each document, stored before any mail goes."""
+    plan = professor_plan(enquiry)
+    unplanned = {d.id: plan.mail_of(d) for d in enquiry.documents if d.mail_number is None}
+    if unplanned:
+        record(lambda: EnquiryDocument.plan_mails(unplanned))
+    return plan
+
+
+def send_follow_ups(enquiry: Enquiry, plan: MailPlan) -> None:
+    """Send each of the professor's mails after the first whose documents have not gone yet."""
+    for number in range(2, plan.last + 1):
+        documents = plan.documents_in(enquiry, number)
+        if documents and any(document.mail_sent_at is None for document in documents):
+            send_or_refuse(follow_up_mail(enquiry, plan, number))
+            record(partial(record_professor_mail, enquiry, number))
+
+
+def attempt_added_documents(enquiry_id: int) -> None:
+    """Send the documents added to a delivered enquiry since: to the professor in its thread,
+    then the applicant's receipt for them. Raises what the relay answered, to be retried.
+
+    An enquiry not delivered yet needs nothing here: its own delivery carries them.
+    """
+    lease = timedelta(seconds=current_app.config["ENQUIRY_DELIVERY_LEASE"])
+    claimed = Enquiry.claim_delivered(enquiry_id, lease)
+    db.session.commit()
+    if not claimed:
+        return  # Not delivered yet, withdrawn, or being sent right now by another worker.
+    enquiry = db.session.get(Enquiry, enquiry_id)
+    if enquiry is None:
+        return
+    reference = enquiry.reference
+    try:
+        send_follow_ups(enquiry, planned_mails(enquiry))
+        tell_applicant_of_added_documents(enquiry)
+    except (WithdrawnMeanwhile, ObjectDeletedError):
+        db.session.rollback()
+        log.info("Enquiry %s was withdrawn while its added documents were sent", reference)
+        return
+    except PermanentFailure as refusal:
+        release(enquiry)
+        log.error(
+            "Enquiry %s: a mail with documents added later was refused: %s",
+            reference, describe(refusal.__cause__),
+        )  # fmt: skip
+        return
+    except BaseException:
+        db.session.rollback()
+        release(enquiry)
+        raise
+    release(enquiry)
+    log.info("Enquiry %s: the documents added later were sent", reference)
+
+
+def release(enquiry: Enquiry) -> None:
+    """Let another attempt take the enquiry at once, unless it was withdrawn meanwhile."""
+    try:
+        record(enquiry.release_claim)
+    except WithdrawnMeanwhile:
+        pass
+
+
+def tell_applicant_of_added_documents(enquiry: Enquiry) -> None:
+    """The applicant's receipt for documents added later that went to the professor, once."""
+    told = [
+        d
+        for d in enquiry.documents
+        if d.added_later and d.mail_sent_at is not None and d.applicant_told_at is None
+    ]
+    if not told or not current_app.config["ENQUIRY_ACKNOWLEDGE"]:
+        return
+    try:
+        send_or_refuse(documents_added_mail(enquiry, told))
+    except PermanentFailure as refusal:
+        # The professor has them; a refused receipt is not sent again.
+        log.warning(
+            "Enquiry %s: the receipt for documents added later was refused: %s",
+            enquiry.reference, describe(refusal.__cause__),
+        )  # fmt: skip
+    ids = [d.id for d in told]
+    record(lambda: EnquiryDocument.mark_applicant_told(ids))
+
+
+def record_professor_mail(enquiry: Enquiry, number: int) -> None:
+    """The relay took the professor's mail `number`: recorded on the enquiry (the first) and on
+    the documents it carries. Raises (so that record says withdrawn) if they are gone."""
+    if number == 1:
+        enquiry.mark_professor_notified()
+    if not EnquiryDocument.mark_mail_sent(enquiry.id, number) and number > 1:
+        raise DocumentsGone()
 
 
 def send_or_refuse(message: EmailMessage) -> None:

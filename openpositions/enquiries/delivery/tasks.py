@@ -9,12 +9,13 @@ from flask import current_app
 
 from openpositions.clock import utcnow
 from openpositions.enquiries.delivery.attempts import (
+    attempt_added_documents,
     attempt_delivery,
     send_operator_alert,
     send_withdrawal_notice,
 )
 from openpositions.enquiries.delivery.failure_notice import tell_applicants_of_failures
-from openpositions.enquiries.models import PENDING, Enquiry
+from openpositions.enquiries.models import PENDING, SENT, Enquiry, EnquiryDocument
 from openpositions.extensions import db
 from openpositions.queue import RetryTask, crontab, periodic_task, task
 
@@ -28,6 +29,13 @@ def deliver_enquiry(enquiry_id: int) -> None:
         alert_operator.enqueue(enquiry_id, "failed")
     if outcome.retry_in is not None:
         raise RetryTask(delay=outcome.retry_in)
+
+
+# Documents the applicant added to a delivered enquiry. Retried for about a day while the relay
+# is down, as the enquiry's own delivery is; the sweep queues again any whose task was lost.
+@task("deliver_added_documents", retries=96, retry_delay=900)
+def deliver_added_documents(enquiry_id: int) -> None:
+    attempt_added_documents(enquiry_id)
 
 
 # The operator's mail goes through the same queue: retried while the relay is down.
@@ -46,6 +54,7 @@ def notify_withdrawal(reference: str) -> None:
 @periodic_task(crontab(minute="*"), name="queue_lost_enquiries")
 def sweep_lost_and_overdue() -> None:
     queue_lost_enquiries()
+    queue_lost_added_documents()
     alert_overdue_enquiries()
 
 
@@ -57,6 +66,7 @@ def tell_applicants_of_failures_regularly() -> None:
 
 DELIVERY_TASKS = (
     deliver_enquiry,
+    deliver_added_documents,
     alert_operator,
     notify_withdrawal,
     sweep_lost_and_overdue,
@@ -77,6 +87,46 @@ def queue_delivery(enquiry: Enquiry) -> bool:
         return False
     log.info("Enquiry %s queued", enquiry.reference)
     return True
+
+
+def queue_added_documents(enquiry: Enquiry) -> bool:
+    """Queue the delivery of documents just added to an enquiry; False if the queue is
+    unreachable (the sweep queues it). A delivery of the enquiry itself, queued or under way,
+    carries them unless it went before they were added."""
+    try:
+        deliver_added_documents.enqueue(enquiry.id)
+    except Exception:  # Any storage failure: the documents are stored, the sweep will find them.
+        log.warning(
+            "Enquiry %s: added documents stored but not queued; the sweep will queue them",
+            enquiry.reference,
+            exc_info=True,
+        )
+        return False
+    log.info("Enquiry %s: added documents queued", enquiry.reference)
+    return True
+
+
+def queue_lost_added_documents() -> int:
+    """Queue again each delivered enquiry with documents that have not gone to the professor
+    for longer than the grace, and that no worker is sending: their task was lost."""
+    now = utcnow()
+    grace = timedelta(seconds=current_app.config["ENQUIRY_SWEEP_GRACE"])
+    waiting = (
+        sa.select(EnquiryDocument.enquiry_id)
+        .where(EnquiryDocument.mail_sent_at.is_(None))
+        .where(EnquiryDocument.added_at < now - grace)
+    )
+    query = (
+        sa.select(Enquiry)
+        .where(Enquiry.status == SENT, Enquiry.id.in_(waiting))
+        .where(sa.or_(Enquiry.claimed_until.is_(None), Enquiry.claimed_until < now))
+        .order_by(Enquiry.id)
+    )
+    lost = list(db.session.scalars(query))
+    for enquiry in lost:
+        if queue_added_documents(enquiry):
+            log.warning("Enquiry %s had added documents not sent; queued again", enquiry.reference)
+    return len(lost)
 
 
 def queue_withdrawal_notice(reference: str) -> bool:

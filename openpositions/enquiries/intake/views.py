@@ -3,7 +3,8 @@
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from datetime import date
+from urllib.parse import urlencode, urlsplit
 
 from flask import (
     Blueprint,
@@ -22,13 +23,16 @@ from markupsafe import Markup, escape
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
-from openpositions.content import Position, current_content, current_day
+from openpositions.content import Content, Position, current_content, current_day
 from openpositions.content.topics import topic_title
 from openpositions.enquiries.intake.accept import EnquiryNotStored, accept_enquiry, new_reference
-from openpositions.enquiries.intake.cv_field import cv_size_limit
+from openpositions.enquiries.intake.asked_fields import answer_field_name, held_field_name
+from openpositions.enquiries.intake.document_field import (
+    document_size_limit,
+    documents_total_limit,
+)
 from openpositions.enquiries.intake.drafts import discard_draft, keep_draft, this_visitors_draft
 from openpositions.enquiries.intake.forms import EnquiryForm
-from openpositions.enquiries.intake.held_cvs import release_cv
 from openpositions.enquiries.intake.limits import count_enquiry_from, minutes_until_sender_may_send
 from openpositions.enquiries.intake.spam import new_stamp, read_stamp, time_trap_on
 from openpositions.enquiries.totals import count_spam
@@ -53,22 +57,32 @@ def flood_limit() -> str:
 # enquiries count against their sender's address, in the view (see limits.py).
 @limiter.limit(flood_limit, methods=["POST"], key_func=requesting_network)
 def form() -> Response | tuple[str, int]:
-    form = EnquiryForm(content=current_content(), today=current_day())
+    content, today = current_content(), current_day()
     if request.method != "POST":  # GET and HEAD show the form; they never submit it.
-        return show_form(form)
+        return show_form(content, today)
+    form = EnquiryForm.as_sent(content, today)
     if current_app.config["WTF_CSRF_ENABLED"]:
         csrf.protect()  # A CSRFError goes to form_expired.
     if request.form.get("switch_language"):
         return switch_language(form)
+    if form.show_fields.data:
+        return show_position_fields(form)
     if form.is_honeypot_filled():
         # Only a bot sees this field: it gets the answer people get, and learns nothing.
         log.info("Enquiry caught as spam (honeypot); nothing sent")
         count_spam("honeypot")
-        return confirm(new_reference(), form.position.data, cv_filename=None)
+        return confirm(new_reference(), form.position.data, documents=[])
     # Mistakes first, whatever the time taken: an empty or half-filled form sent at once is a
     # person pressing Enter too soon, who needs to see what to fill in.
     if not form.validate():
         return render_again(form, status=422, keep_stamp=True)
+    if not form.shows_what_its_position_asks():
+        # Another position chosen and sent at once: it may ask for more than the page showed.
+        notice = _(
+            "The position you chose asks for other documents or questions than the form showed. "
+            "Please check them below, then send the form again."
+        )
+        return render_again(form, status=422, notices=[notice], keep_stamp=True)
     stamp = read_stamp(form.started.data)
     if time_trap_on() and (stamp is None or stamp.filled_too_fast()):
         # Too fast for a person, or a stamp that is not ours: neither confirmed nor dropped.
@@ -89,7 +103,9 @@ def form() -> Response | tuple[str, int]:
         return render_again(form, status=429, notices=[notice, *office_notice()], keep_stamp=True)
     enquiry = form.enquiry(language=str(get_locale()))
     try:
-        accepted = accept_enquiry(enquiry, form_stamp=stamp.nonce if stamp else None)
+        accepted = accept_enquiry(
+            enquiry, form.chosen_documents(), form_stamp=stamp.nonce if stamp else None
+        )
     except EnquiryNotStored:
         # Not stored, so not confirmed: the applicant keeps the text and can send it again.
         notice = _(
@@ -103,12 +119,12 @@ def form() -> Response | tuple[str, int]:
         return render_again(form, status=422, notices=[notice])
     if accepted.is_new:
         count_enquiry_from(str(form.email.data))
-    release_cv(form.held_cv.data)
+    form.release_held_documents()
     discard_draft()
     return confirm(
         accepted.enquiry.reference,
         accepted.enquiry.position_slug,
-        cv_filename=accepted.enquiry.cv_filename,
+        documents=[(document.label, document.filename) for document in accepted.enquiry.documents],
     )
 
 
@@ -117,25 +133,33 @@ def form() -> Response | tuple[str, int]:
 csrf.exempt(form)
 
 
-def show_form(form: EnquiryForm) -> Response | tuple[str, int]:
-    """The form, empty or for the position a link names; as typed, after a language switch."""
+def show_form(content: Content, today: date) -> Response | tuple[str, int]:
+    """The form, empty or for the position a link names; as typed, after a language switch or
+    a position's fields were asked for."""
     draft = this_visitors_draft()
     if draft is not None and draft.get("query") == request.query_string.decode("latin-1"):
+        form = EnquiryForm.for_topic(draft.get("position"), content=content, today=today)
         form.name.data = draft.get("name", "")
         form.email.data = draft.get("email", "")
         form.position.data = draft.get("position", "")
         form.message.data = draft.get("message", "")
         form.consent.data = bool(draft.get("consent"))
-        form.held_cv.data = draft.get("held_cv", "")
+        for slot in form.slots:
+            slot.held.data = draft.get(held_field_name(slot.document.key), "")
+        for field in form.answer_fields():
+            field.data = draft.get(field.name) or None
         stamp = read_stamp(draft.get("started"))
         form.started.data = draft["started"] if stamp else new_stamp()
         return render_form(form)
     requested = request.args.get("position", "")
+    form = EnquiryForm.for_topic(requested, content=content, today=today)
     form.started.data = new_stamp()
     if requested and requested not in form.topics:
         # A link to a position that has closed since (or never was): say so, and offer the
         # open ones and a general enquiry rather than an error.
-        return render_form(form, not_offered=NotOffered(form.content.position(requested)))
+        closed = EnquiryForm.for_topic("", content=content, today=today)
+        closed.started.data = form.started.data
+        return render_form(closed, not_offered=NotOffered(content.position(requested)))
     form.position.data = requested
     return render_form(form)
 
@@ -145,28 +169,51 @@ def switch_language(form: EnquiryForm) -> Response | tuple[str, int]:
 
     What was typed is kept and the answer is a redirect to the form's address in that language
     (the switch's button sends to it): the page shown is a GET's, so Back and Reload never ask
-    to send the form again. When the CV cannot be kept, or has a mistake to show, or the draft
+    to send the form again. When a file cannot be kept, or has a mistake to show, or the draft
     cannot be stored, the form is shown at once instead, saying so.
     """
-    cv_kept = form.keep_cv_for_next_time()
-    if cv_kept and not form.cv.errors and keep_draft(draft_of(form)):
-        return redirect(request.full_path.rstrip("?"), code=303)
-    return render_again(form, status=200, keep_stamp=True)
+    return keep_as_typed_and_show(form, request.full_path.rstrip("?"), request.query_string)
 
 
-def draft_of(form: EnquiryForm) -> dict[str, str]:
-    return {
+def show_position_fields(form: EnquiryForm) -> Response | tuple[str, int]:
+    """ "Show this position's questions": the form again, as typed, with the fields of the
+    position now chosen, at the address that names it (as a link to it would)."""
+    position = form.position.data or ""
+    query = urlencode({"position": position}) if position else ""
+    target = url_for("enquiries.form", position=position or None)
+    return keep_as_typed_and_show(form, target, query.encode("latin-1"))
+
+
+def keep_as_typed_and_show(
+    form: EnquiryForm, target: str, query: bytes
+) -> Response | tuple[str, int]:
+    """Keep what was typed (and the files chosen) as this visitor's draft for the form at
+    `target`, whose query string is `query`, and redirect there; or show the form at once."""
+    not_kept = form.keep_documents_for_next_time()
+    has_file_errors = any(slot.file.errors for slot in form.slots)
+    if not not_kept and not has_file_errors and keep_draft(draft_of(form, query)):
+        return redirect(target, code=303)
+    return render_again(form, status=200, keep_stamp=True, not_kept=not_kept)
+
+
+def draft_of(form: EnquiryForm, query: bytes) -> dict[str, str]:
+    fields = {
         "name": form.name.data or "",
         "email": form.email.data or "",
         "position": form.position.data or "",
         "message": form.message.data or "",
         "consent": "y" if form.consent.data else "",
-        "held_cv": form.held_cv.data or "",
         "started": form.started.data or "",
-        # The form's own address (a position link's ?position=): a later visit to another
-        # position's form starts afresh rather than with this draft.
-        "query": request.query_string.decode("latin-1"),
+        # The address of the form it is for (a position link's ?position=): a later visit to
+        # another position's form starts afresh rather than with this draft.
+        "query": query.decode("latin-1"),
     }
+    for slot in form.slots:
+        fields[held_field_name(slot.document.key)] = slot.held.data or ""
+    for question in form.asks.questions:
+        value = form[answer_field_name(question.key)].data
+        fields[answer_field_name(question.key)] = "" if value is None else str(value)
+    return fields
 
 
 def render_again(
@@ -174,19 +221,29 @@ def render_again(
     status: int,
     notices: Sequence[str] = (),
     keep_stamp: bool = False,
-    hold_new_cv: bool = True,
+    hold_new_files: bool = True,
+    not_kept: Sequence[str] | None = None,
 ) -> tuple[str, int]:
-    """The form as it was sent, the CV held, timed from when this visitor first saw it.
+    """The form as it was sent, its files held, timed from when this visitor first saw it.
 
     `keep_stamp`: the stamp may serve once more (its enquiry was not accepted); otherwise a new
-    nonce, with the same time of first showing. `hold_new_cv`: off for a request that did not
-    pass the form token or the limits, whose file the site keeps nothing of.
+    nonce, with the same time of first showing. `hold_new_files`: off for a request that did
+    not pass the form token or the limits, whose files the site keeps nothing of. `not_kept`:
+    the documents whose new file was already found not kept.
     """
-    if not form.keep_cv_for_next_time(hold_new_cv):
-        notices = [
-            *notices,
-            _("Please choose your CV again before you send the form: the site did not keep it."),
-        ]
+    if not_kept is None:
+        not_kept = form.keep_documents_for_next_time(hold_new_files)
+    notices = [
+        *notices,
+        *(
+            _(
+                "Please choose your file for “%(document)s” again before you send the form: the "
+                "site did not keep it.",
+                document=label,
+            )
+            for label in not_kept
+        ),
+    ]
     stamp = read_stamp(form.started.data)
     if not keep_stamp or stamp is None:
         form.started.data = new_stamp(stamp.shown_at if stamp else None)
@@ -206,31 +263,44 @@ def render_form(
     notices: Sequence[str] = (),
     not_offered: NotOffered | None = None,
 ) -> tuple[str, int]:
+    # The page shows the fields of the position chosen on it: what a send is checked against.
+    form.shown_for.data = form.position.data or ""
     page = render_template(
         "enquiries/form.html",
         form=form,
         notices=notices,
-        held_cv_name=form.held_cv_name(),
         not_offered=not_offered,
-        cv_size_limit=format_size(cv_size_limit(), rounded_down=True),
+        **size_limits(),
     )
     return page, status
+
+
+def size_limits() -> dict[str, str]:
+    """What the form and the too-large page say a file, and all files together, may take."""
+    return {
+        "document_size_limit": format_size(document_size_limit(), rounded_down=True),
+        "documents_total_limit": format_size(documents_total_limit(), rounded_down=True),
+    }
 
 
 def _confirmations() -> URLSafeSerializer:
     return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="enquiry-received")
 
 
-def confirm(reference: str, position_slug: str, cv_filename: str | None) -> Response:
-    """Post/Redirect/Get: reloading the confirmation sends nothing again."""
-    token = _confirmations().dumps([reference, position_slug, cv_filename])
+def confirm(reference: str, position_slug: str, documents: Sequence[tuple[str, str]]) -> Response:
+    """Post/Redirect/Get: reloading the confirmation sends nothing again.
+
+    `documents`: each document's label and file name, as the confirmation lists them.
+    """
+    token = _confirmations().dumps([reference, position_slug, [list(d) for d in documents]])
     return redirect(url_for("enquiries.received", token=token), code=303)
 
 
 @route_in_each_language(bp, "/enquiry/received/<token>")
 def received(token: str) -> str:
     try:
-        reference, position_slug, cv_filename = _confirmations().loads(token)
+        reference, position_slug, sent = _confirmations().loads(token)
+        documents = confirmed_documents(sent)
     except (BadSignature, ValueError, TypeError):
         abort(404)
     title = topic_title(current_content(), position_slug, fallback="")
@@ -238,13 +308,25 @@ def received(token: str) -> str:
         "enquiries/received.html",
         reference=reference,
         position_title=title,
-        cv_filename=cv_filename,
+        documents=documents,
     )
+
+
+def confirmed_documents(sent: object) -> list[tuple[str, str]]:
+    """The documents a confirmation's token names: (label, file name) pairs; for a token made
+    when the CV was the only document, its file name or None."""
+    if sent is None:
+        return []
+    if isinstance(sent, str):
+        return [(_("CV"), sent)]
+    if not isinstance(sent, list):
+        raise ValueError("not a list of documents")
+    return [(str(label), str(filename)) for label, filename in sent]
 
 
 def resubmittable_form() -> EnquiryForm:
     """The form as it was sent, not yet validated, for an answer that comes before the view."""
-    return EnquiryForm(content=current_content(), today=current_day())
+    return EnquiryForm.as_sent(current_content(), current_day())
 
 
 @bp.errorhandler(CSRFError)
@@ -253,7 +335,7 @@ def form_expired(error: CSRFError) -> tuple[str, int]:
     log.info("Enquiry form expired or forged: %s", error.description)
     notice = _("Your form expired. Check your details and send it again.")
     return render_again(
-        resubmittable_form(), status=400, notices=[notice], keep_stamp=True, hold_new_cv=False
+        resubmittable_form(), status=400, notices=[notice], keep_stamp=True, hold_new_files=False
     )
 
 
@@ -274,7 +356,7 @@ def too_many_enquiries(error: HTTPException) -> tuple[str, int]:
         status=429,
         notices=[notice, *office_notice()],
         keep_stamp=True,
-        hold_new_cv=False,
+        hold_new_files=False,
     )
 
 
@@ -310,9 +392,5 @@ def too_large_page() -> tuple[str, int]:
     referrer = urlsplit(request.referrer or "")
     if referrer.path == back and referrer.query.startswith("position="):
         back = f"{back}?{referrer.query}"
-    page = render_template(
-        "enquiries/too_large.html",
-        back=back,
-        cv_size_limit=format_size(cv_size_limit(), rounded_down=True),
-    )
+    page = render_template("enquiries/too_large.html", back=back, **size_limits())
     return page, 413

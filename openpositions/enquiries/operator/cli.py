@@ -17,8 +17,8 @@ from openpositions.enquiries.models import DELIVERY_STATUSES, FAILED, SENT, Enqu
 from openpositions.enquiries.operator.export import (
     DELIMITERS,
     ENCODING,
-    EXPORT_BATCH,
     EXPORT_COLUMNS,
+    export_rows,
     write_csv,
 )
 from openpositions.enquiries.operator.listing import table_lines
@@ -31,7 +31,7 @@ from openpositions.mail.transport import MessageTooLarge
 LIST_LIMIT = 50
 
 enquiries_cli = AppGroup(
-    "enquiries", help="List, show, resend, export and purge enquiries; take out a CV."
+    "enquiries", help="List, show, resend, export and purge enquiries; take out a document."
 )
 
 
@@ -79,11 +79,12 @@ def list_enquiries(status: str | None, limit: int) -> None:
 @enquiries_cli.command("show")
 @click.argument("reference", callback=reference_argument)
 def show(reference: str) -> None:
-    """Everything stored about one enquiry, except the CV's bytes."""
+    """Everything stored about one enquiry, except the documents' bytes."""
     enquiry = _existing(reference)
+    (row,) = export_rows(Enquiry.reference == enquiry.reference)
     for column in EXPORT_COLUMNS:
         if column != "message":
-            click.echo(f"{column:15} {_shown(getattr(enquiry, column))}".rstrip())
+            click.echo(f"{column:15} {_shown(row[column])}".rstrip())
     click.echo(f"\n{visible_controls(enquiry.message)}")
 
 
@@ -182,18 +183,12 @@ def _what_went_before(enquiry: Enquiry, outcome: Resend) -> str:
     help="The file to write (default: standard output).",
 )
 def export(delimiter: str, output: Path) -> None:
-    """Every enquiry as CSV for a spreadsheet (without the CVs).
+    """Every enquiry as CSV for a spreadsheet (the documents named, not their bytes).
 
     UTF-8 with a byte-order mark, times in ISO 8601 with their offset in the group's zone, and
     any cell a spreadsheet would run as a formula made plain text with a leading apostrophe.
     """
-    # Only the exported columns, fetched in batches and never kept: memory stays flat whether
-    # there are a hundred enquiries or fifty thousand.
-    enquiries = db.session.execute(
-        sa.select(*(getattr(Enquiry, column) for column in EXPORT_COLUMNS))
-        .order_by(Enquiry.created_at)
-        .execution_options(yield_per=EXPORT_BATCH)
-    )
+    enquiries = export_rows()
     try:
         with click.open_file(output, "wb") as binary:
             # One text layer of our own on the bytes, standard output's or the file's, so
@@ -208,22 +203,28 @@ def export(delimiter: str, output: Path) -> None:
         click.echo(f"Wrote {count} enquiries to {output}.")
 
 
-@enquiries_cli.command("cv")
+@enquiries_cli.command("document")
 @click.argument("reference", callback=reference_argument)
+@click.argument("key", default="cv")
 @click.option(
     "-o",
     "--output",
     type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
-    help="The file to write, '-' for standard output (default: cv-REFERENCE.pdf).",
+    help="The file to write, '-' for standard output (default: KEY-REFERENCE.pdf).",
 )
 @click.option("--force", is_flag=True, help="Overwrite the file if it exists.")
-def cv(reference: str, output: Path | None, force: bool) -> None:
-    """Write an enquiry's CV exactly as it was uploaded."""
+def document(reference: str, key: str, output: Path | None, force: bool) -> None:
+    """Write an enquiry's document KEY (default: cv) exactly as it was uploaded."""
     enquiry = _existing(reference)
-    data = enquiry.cv_data
-    if data is None:
-        raise click.ClickException(f"Enquiry {enquiry.reference} came without a CV.")
-    path = output or Path(f"cv-{enquiry.reference}.pdf")
+    found = next((d for d in enquiry.documents if d.key == key), None)
+    if found is None:
+        keys = ", ".join(d.key for d in enquiry.documents)
+        raise click.ClickException(
+            f"Enquiry {enquiry.reference} has no document {key!r}"
+            + (f"; it has: {keys}." if keys else "; it came without documents.")
+        )
+    data = found.data
+    path = output or Path(f"{found.key}-{enquiry.reference}.pdf")
     try:
         # "x" creates the file and fails if it exists, in one step.
         with click.open_file(path, "wb" if force else "xb") as file:
@@ -236,10 +237,10 @@ def cv(reference: str, output: Path | None, force: bool) -> None:
         raise click.ClickException(f"{path} exists; add --force to overwrite it.") from None
     except OSError as error:
         raise click.ClickException(f"Cannot write {path}: {error.strerror}.") from None
-    where = "the CV to standard output" if _is_stdout(path) else str(path)
+    where = f"the document {found.key} to standard output" if _is_stdout(path) else str(path)
     # On standard error when standard output is the file, so that it holds nothing else.
     click.echo(
-        f"Wrote {where} ({len(data):,} bytes, uploaded as {enquiry.cv_filename}).",
+        f"Wrote {where} ({len(data):,} bytes, uploaded as {found.filename}).",
         err=_is_stdout(path),
     )
 
@@ -251,7 +252,7 @@ def cv(reference: str, output: Path | None, force: bool) -> None:
     help="Retention in days, at least 1 (default: ENQUIRY_RETENTION_DAYS).",
 )
 def purge(days: int | None) -> None:
-    """Delete delivered enquiries and their CVs older than the retention period.
+    """Delete delivered enquiries and their documents older than the retention period.
 
     Enquiries never delivered (pending or failed) are kept, however old: resend them.
     """

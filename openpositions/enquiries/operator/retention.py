@@ -1,4 +1,4 @@
-"""Deleting delivered enquiries, and their CVs, once the retention period is over."""
+"""Deleting delivered enquiries, and their documents, once the retention period is over."""
 
 import logging
 from dataclasses import dataclass
@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from openpositions.clock import utcnow
-from openpositions.enquiries.models import SENT, Enquiry
+from openpositions.enquiries.models import SENT, Enquiry, delete_documents_of
 from openpositions.extensions import db, rows_affected
 from openpositions.queue import crontab, periodic_task
 
@@ -31,6 +31,7 @@ def purge_expired(days: int | None = None) -> Purged:
         raise ValueError(f"a retention of {days} days would delete enquiries as they arrive")
     cutoff = utcnow() - timedelta(days=days)
     expired = Enquiry.created_at < cutoff
+    delete_documents_of(sa.select(Enquiry.id).where(expired, Enquiry.status == SENT))
     result = db.session.execute(sa.delete(Enquiry).where(expired, Enquiry.status == SENT))
     kept = db.session.scalar(
         sa.select(sa.func.count()).select_from(Enquiry).where(expired, Enquiry.status != SENT)
@@ -50,7 +51,7 @@ def purge_expired(days: int | None = None) -> Purged:
 
 
 def give_space_back() -> None:
-    """Return the space of deleted rows (their CVs) to the disk.
+    """Return the space of deleted rows (their documents) to the disk.
 
     SQLite keeps a deleted row's pages for later rows: without VACUUM, a file that held a
     hundred CVs stays that size after they are purged. PostgreSQL's autovacuum reuses the

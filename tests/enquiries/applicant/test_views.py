@@ -18,7 +18,7 @@ from werkzeug.test import TestResponse
 
 from openpositions import create_app
 from openpositions.enquiries import totals
-from openpositions.enquiries.models import Enquiry
+from openpositions.enquiries.models import Enquiry, EnquiryDocument
 from openpositions.enquiries.private_link import SALT, private_token
 from openpositions.extensions import db
 from openpositions.formatting import format_moment
@@ -108,7 +108,7 @@ def test_the_receipts_link_shows_everything_stored_in_the_applicants_language(
         "ada@example.org",
         "PhD candidates in Deep Learning for Satellite Image Analysis",
         MESSAGE,
-        "Lebenslauf_Ada.pdf (PDF, 1 kB)",
+        "CV: Lebenslauf_Ada.pdf (PDF, 1 kB)",
     ):
         assert stored in page.text
     with app.app_context():
@@ -118,13 +118,14 @@ def test_the_receipts_link_shows_everything_stored_in_the_applicants_language(
     assert "Withdraw and delete" in page.text
     assert not page.scripts
 
-    cv = client.get(f"{path}/cv.pdf")
+    assert f"{path}/documents/cv.pdf" in page.hrefs()
+    cv = client.get(f"{path}/documents/cv.pdf")
     assert cv.data == PDF_BYTES
     assert cv.headers["Content-Disposition"].startswith("attachment")
     assert_private(cv)
 
 
-def test_the_json_download_holds_the_same_facts_and_the_cv(
+def test_the_json_download_holds_the_same_facts_and_the_documents(
     app: Flask, client: FlaskClient, smtp: SmtpSink, consumer: None
 ) -> None:
     path = send_and_open_receipt(client, smtp)
@@ -148,9 +149,12 @@ def test_the_json_download_holds_the_same_facts_and_the_cv(
     }
     assert data["message"] == MESSAGE
     assert data["language"] == "en"
-    assert data["cv"]["file_name"] == "Lebenslauf_Ada.pdf"
-    assert data["cv"]["size_bytes"] == len(PDF_BYTES)
-    assert base64.b64decode(data["cv"]["content_base64"]) == PDF_BYTES
+    (cv,) = data["documents"]
+    assert (cv["key"], cv["label"], cv["file_name"]) == ("cv", "CV", "Lebenslauf_Ada.pdf")
+    assert cv["size_bytes"] == len(PDF_BYTES)
+    assert base64.b64decode(cv["content_base64"]) == PDF_BYTES
+    assert cv["delivered_to_professor_at"] is not None
+    assert data["answers"] == []
     # Times as the group's clock showed them, with the offset.
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+\+0[12]:00", data["received_at"])
     assert data["delivery"]["status"] == "sent"
@@ -185,7 +189,9 @@ def test_withdrawing_deletes_at_once_and_tells_the_professor_without_the_content
     assert stored_enquiries(app) == []
     with app.app_context():
         left = db.session.scalar(sa.select(sa.func.count()).select_from(Enquiry))
-        assert left == 0, "the row, and the CV in it, are gone"
+        assert left == 0, "the row is gone"
+        documents = db.session.scalar(sa.select(sa.func.count()).select_from(EnquiryDocument))
+        assert documents == 0, "and the CV with it"
         assert totals.current_totals()[totals.ENQUIRIES_WITHDRAWN] == 1
     assert (
         parse_metrics(client.get("/metrics").get_data(as_text=True))[
@@ -214,7 +220,7 @@ def test_withdrawing_deletes_at_once_and_tells_the_professor_without_the_content
     assert "This enquiry is no longer stored" in gone_page
     assert "deleted automatically 180 days after it was sent" in gone_page
     assert client.get(f"{path}/enquiry.json").status_code == 410
-    assert client.get(f"{path}/cv.pdf").status_code == 410
+    assert client.get(f"{path}/documents/cv.pdf").status_code == 410
     assert client.post(f"{path}/withdraw").status_code == 410
     # A second withdrawal tells nobody anything again.
     wait_until(lambda: queued_tasks(app) == 0)

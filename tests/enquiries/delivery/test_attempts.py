@@ -75,7 +75,7 @@ def test_the_professor_gets_a_mail_to_answer_and_the_applicant_a_receipt(
     (attachment,) = list(mail.iter_attachments())
     assert attachment.get_content_type() == "application/pdf"
     assert attachment.get_payload(decode=True) == PDF_BYTES
-    assert attachment.get_filename() == f"cv-jürgen-ñúñez-çelik-{enquiry.reference}.pdf"
+    assert attachment.get_filename() == "CV – Jürgen Ñúñez-Çelik.pdf"
 
     receipt = mail_to(mails, "ada@example.org").message
     assert decoded_header(receipt["From"]) == SENDER

@@ -78,7 +78,7 @@ def test_the_professor_reads_a_brief_before_the_message(
     assert "Language: German" in brief
     received = re.search(r"Received: (\d{4}-\d\d-\d\d \d\d:\d\d) ([+]0[12]00)\n", brief)
     assert received, brief
-    assert f"CV: attached ({enquiry.cv_filename}, 1.2 MB)" in brief
+    assert "Documents:\n- CV: Lebenslauf_Zoë.pdf (1.2 MB), attached to this mail\n" in brief
     assert f"Reference: {enquiry.reference}" in brief
     assert "Earlier enquiries" not in brief
     assert enquiry.message in message
@@ -88,12 +88,12 @@ def test_the_professor_reads_a_brief_before_the_message(
     assert html.index("Zoë Brontë-O&#39;Connor") < html.index(enquiry.message[:20])
 
 
-def test_without_a_cv_the_brief_says_none(
+def test_without_a_document_the_brief_says_none(
     site_app: Flask, site_client: FlaskClient, smtp: SmtpSink
 ) -> None:
     assert post_enquiry(site_client).status_code == 303
     text = text_of(mail_for(smtp.wait_for(2), PROFESSOR))
-    assert "\nCV: none\n" in text
+    assert "\nDocuments: none were sent\n" in text
     assert "Language: English" in text
 
 
@@ -137,7 +137,7 @@ def test_the_receipt_says_what_arrived_and_echoes_nothing_the_applicant_typed(
     assert text.startswith("Hello,\n\nThank you for your enquiry to the Remote Sensing Image")
     assert f"Reference: {enquiry.reference}" in text
     assert f"About: {POSITION_TITLE}" in text
-    assert "CV: received (PDF, 870 kB)" in text
+    assert "Documents: CV (PDF, 870 kB)" in text
     assert "usually answers within two weeks" in text
     assert f"with the form on our site and quote your reference {enquiry.reference}." in text
     assert f"\nThe enquiry form:\n{SITE}/enquiry\n" in text
@@ -158,7 +158,7 @@ def test_the_receipt_reads_naturally_in_german(
         "Guten Tag,\n\nvielen Dank für Ihre Anfrage an die Arbeitsgruppe Remote Sensing Image "
         "Analysis (RSiM) an der Technischen Universität Berlin. Sie ist bei uns eingegangen:\n"
     )
-    assert "Lebenslauf: keiner mitgeschickt" in text
+    assert "Dokumente: keine mitgeschickt" in text
     assert "innerhalb von zwei Wochen" in text
     assert f"geben Sie Ihre Vorgangsnummer {enquiry.reference} an." in text
     assert f"\n{SITE}/de/enquiry\n" in text, "the form in the applicant's language"

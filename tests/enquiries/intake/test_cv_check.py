@@ -21,11 +21,12 @@ from werkzeug.test import TestResponse
 
 from openpositions.enquiries.intake.cv_check import (
     MAX_ITEMS,
+    ContainedChecks,
     CvProblem,
     contained_cv_problem,
     cv_problem,
 )
-from openpositions.enquiries.intake.cv_field import CV_PROBLEM_MESSAGES
+from openpositions.enquiries.intake.document_field import PROBLEM_MESSAGES
 from tests.support.app import queued_tasks, stored_enquiries
 from tests.support.forms import PDF_BYTES, VALID_ENQUIRY, multipart
 from tests.support.pdfs import array_bomb
@@ -467,7 +468,7 @@ def test_a_10_mb_cv_is_checked_well_within_a_second_or_two() -> None:
 
 
 def test_every_problem_has_a_message_that_says_what_to_do() -> None:
-    assert set(CV_PROBLEM_MESSAGES) == set(CvProblem)
+    assert set(PROBLEM_MESSAGES) == set(CvProblem)
 
 
 # Through the form: a refused CV comes back by its field with what to do, and nothing is kept.
@@ -531,7 +532,7 @@ def test_a_good_cv_is_stored_and_attached_to_the_professors_mail(
     response = post_cv(client, data)
     assert response.status_code == 303
     (enquiry,) = stored_enquiries(app)
-    assert (enquiry.cv_filename, enquiry.cv_size) == ("cv.pdf", len(data))
+    assert [(d.filename, d.size) for d in enquiry.documents] == [("cv.pdf", len(data))]
     mails = smtp.wait_for(2)
     (to_professor,) = [m for m in mails if "professor@rsim.example.org" in m.rcpt_tos]
     (attachment,) = list(to_professor.message.iter_attachments())
@@ -563,3 +564,29 @@ def test_without_a_child_process_the_check_still_runs_and_says_so(
     assert contained_cv_problem(saved(pdf)) is CvProblem.JAVASCRIPT
     assert contained_cv_problem(PDF_BYTES) is None
     assert "could not start its child process" in caplog.text
+
+
+def test_one_child_checks_a_requests_files_in_turn_and_a_hostile_one_stops_only_itself(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    started: list[object] = []
+    real_start = ContainedChecks.start
+
+    def counted_start(checks: ContainedChecks) -> None:
+        started.append(checks)
+        real_start(checks)
+
+    monkeypatch.setattr(ContainedChecks, "start", counted_start)
+    pdf = cv_document()
+    open_action_javascript(pdf)
+    ordinary = [saved(cv_document()), PDF_BYTES, saved(cv_document())]
+    with ContainedChecks() as checks:
+        assert [checks.problem(data) for data in ordinary] == [None, None, None]
+        assert len(started) == 1, "one start for the request's files"
+        assert checks.problem(array_bomb(2_400_000)) is CvProblem.TOO_COMPLEX
+        # The child that the bomb stopped is replaced; the files after it are checked as ever.
+        assert checks.problem(saved(pdf)) is CvProblem.JAVASCRIPT
+        assert checks.problem(b"MZ not a pdf") is CvProblem.NOT_A_PDF
+        assert checks.problem(PDF_BYTES) is None
+    assert len(started) == 2
+    assert checks.child is None, "ended with the request"

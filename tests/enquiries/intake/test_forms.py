@@ -121,7 +121,7 @@ def test_a_pdf_is_judged_by_its_content_not_its_name_or_type(
     response = post_enquiry(client, cv=(io.BytesIO(PDF_BYTES), "lebenslauf.bin", "image/png"))
     assert response.status_code == 303
     (enquiry,) = stored_enquiries(app)
-    assert enquiry.cv_size == len(PDF_BYTES)
+    assert [(d.key, d.size) for d in enquiry.documents] == [("cv", len(PDF_BYTES))]
 
 
 def test_every_value_but_the_file_is_kept_on_error(client: FlaskClient) -> None:
@@ -150,7 +150,7 @@ def test_a_valid_enquiry_is_stored_queued_and_confirmed(app: Flask, client: Flas
     (enquiry,) = stored_enquiries(app)
     assert enquiry.status == "pending"
     assert enquiry.name == "Ada Lovelace"
-    assert enquiry.cv_filename == "My_CV.pdf"  # The name, without the folders it came from.
+    assert [d.filename for d in enquiry.documents] == ["My_CV.pdf"], "without its folders"
     assert queued_tasks(app) == 1
     confirmation = client.get(response.headers["Location"])
     assert confirmation.status_code == 200

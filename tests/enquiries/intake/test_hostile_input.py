@@ -174,10 +174,10 @@ def test_odd_file_names_are_stored_safely_and_attached_under_a_safe_name(
     assert post_enquiry(client, cv=(PDF_BYTES, filename, "application/pdf")).status_code == 303
     wait_until(lambda: stored_enquiries(app)[0].status == "sent")
     (enquiry,) = stored_enquiries(app)
-    assert enquiry.cv_filename == stored_as
+    assert [d.filename for d in enquiry.documents] == [stored_as]
     professor = next(m.message for m in smtp.received if "professor@rsim.example.org" in m.rcpt_tos)
     (attachment,) = list(professor.iter_attachments())
-    assert attachment.get_filename() == f"cv-ada-lovelace-{enquiry.reference}.pdf"
+    assert attachment.get_filename() == "CV – Ada Lovelace.pdf"
     assert attachment.get_payload(decode=True) == PDF_BYTES
 
 
@@ -185,7 +185,7 @@ def test_a_pdf_sent_with_another_content_type_is_still_taken_by_its_content(
     app: Flask, client: FlaskClient
 ) -> None:
     assert post_enquiry(client, cv=(PDF_BYTES, "cv", "application/octet-stream")).status_code == 303
-    assert stored_enquiries(app)[0].cv_size == len(PDF_BYTES)
+    assert [d.size for d in stored_enquiries(app)[0].documents] == [len(PDF_BYTES)]
 
 
 def test_a_body_larger_than_the_limit_is_refused_kindly_without_being_read(

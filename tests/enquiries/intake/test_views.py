@@ -17,7 +17,7 @@ from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from openpositions.enquiries.intake.drafts import FormDraft, purge_stale_drafts
-from openpositions.enquiries.intake.held_cvs import HeldCv, purge_unused_cvs
+from openpositions.enquiries.intake.held_documents import HeldDocument, purge_unused_documents
 from openpositions.enquiries.intake.spam import FIRST_SHOWN
 from openpositions.enquiries.totals import current_totals, spam_total
 from openpositions.extensions import db
@@ -117,9 +117,10 @@ def test_back_then_send_with_the_forgotten_cv_is_a_new_enquiry_with_the_cv(
     again = shown_form(client)
     second = send_from(client, again, cv=(PDF_BYTES, "cv.pdf", "application/pdf"))
     assert second.status_code == 303
-    assert "Your CV (cv.pdf) came with it." in text_of(client.get(second.headers["Location"]))
+    assert "CV: cv.pdf" in text_of(client.get(second.headers["Location"]))
     first_stored, second_stored = stored_enquiries(timed_app)
-    assert first_stored.cv_size is None and second_stored.cv_size == len(PDF_BYTES)
+    assert first_stored.documents == []
+    assert [d.size for d in second_stored.documents] == [len(PDF_BYTES)]
 
 
 def test_one_stamp_serves_one_accepted_enquiry(timed_app: Flask) -> None:
@@ -148,12 +149,14 @@ def test_an_expired_form_sent_again_at_once_is_accepted(site: Callable[..., Flas
 
 # --- What an anonymous request may keep ----------------------------------------------------------
 
-CHOOSE_AGAIN = "Please choose your CV again before you send the form: the site did not keep it."
+CHOOSE_AGAIN = (
+    "Please choose your file for “CV” again before you send the form: the site did not keep it."
+)
 
 
 def held_cvs(app: Flask) -> int:
     with app.app_context():
-        return int(db.session.scalar(sa.select(sa.func.count()).select_from(HeldCv)) or 0)
+        return int(db.session.scalar(sa.select(sa.func.count()).select_from(HeldDocument)) or 0)
 
 
 def test_a_forged_post_keeps_nothing_and_counts_against_the_flood_limit(
@@ -203,7 +206,7 @@ def test_a_database_that_cannot_hold_the_cv_gives_the_form_back_not_an_error(
     app = site()
     with app.app_context():
         # As a full disk or a broken table fails an INSERT.
-        db.session.execute(sa.text("DROP TABLE held_cv"))
+        db.session.execute(sa.text("DROP TABLE held_document"))
         db.session.commit()
     answer = post_enquiry(
         app.test_client(), cv=(PDF_BYTES, "cv.pdf", "application/pdf"), email="ada@"
@@ -354,7 +357,8 @@ def test_the_switch_keeps_what_was_typed_and_redirects_to_a_page_back_can_return
     assert client.get(f"/de/enquiry{query}").get_data() == page.get_data(), "again on Back"
     assert send_from(client, page, url=f"/de/enquiry{query}").status_code == 303
     (enquiry,) = stored_enquiries(app)
-    assert (enquiry.language, enquiry.cv_filename) == ("de", "cv.pdf")
+    assert enquiry.language == "de"
+    assert [d.filename for d in enquiry.documents] == ["cv.pdf"]
     assert VALID_ENQUIRY["message"] not in text_of(client.get(f"/de/enquiry{query}")), (
         "a sent enquiry's draft is gone"
     )
@@ -413,18 +417,16 @@ def test_a_cv_chosen_before_a_mistake_arrives_with_the_fixed_enquiry(
     mistake = post_enquiry(client, email="ada@", cv=(cv, "Lebenslauf.pdf", "application/pdf"))
     assert mistake.status_code == 422
     assert "CV attached: Lebenslauf.pdf" in text_of(mistake)
-    assert "Replace your CV (optional)" in text_of(mistake)
+    assert "Replace CV (optional)" in text_of(mistake)
     fixed = send_from(client, mistake)
     assert fixed.status_code == 303
-    assert "Your CV (Lebenslauf.pdf) came with it." in text_of(
-        client.get(fixed.headers["Location"])
-    )
+    assert "CV: Lebenslauf.pdf" in text_of(client.get(fixed.headers["Location"]))
     mails = smtp.wait_for(2)
     professor = next(mail for mail in mails if PROFESSOR in mail.rcpt_tos)
     (attachment,) = list(professor.message.iter_attachments())
     assert attachment.get_payload(decode=True) == cv
     with app.app_context():
-        assert db.session.scalar(sa.select(sa.func.count()).select_from(HeldCv)) == 0
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(HeldDocument)) == 0
 
 
 def test_a_held_cv_can_be_removed_or_replaced(app: Flask, client: FlaskClient) -> None:
@@ -435,9 +437,9 @@ def test_a_held_cv_can_be_removed_or_replaced(app: Flask, client: FlaskClient) -
     assert "CV attached: second.pdf" in text_of(replaced)
     removed = send_from(client, replaced, remove_cv="y")
     assert removed.status_code == 303
-    assert "No CV came with it." in text_of(client.get(removed.headers["Location"]))
+    assert "No files came with it." in text_of(client.get(removed.headers["Location"]))
     (enquiry,) = stored_enquiries(app)
-    assert enquiry.cv_size is None
+    assert enquiry.documents == []
 
 
 def test_an_altered_cv_reference_carries_no_cv(app: Flask, client: FlaskClient) -> None:
@@ -446,18 +448,18 @@ def test_an_altered_cv_reference_carries_no_cv(app: Flask, client: FlaskClient) 
     answer = send_from(client, mistake, held_cv=reference[:-2] + "xx")
     assert answer.status_code == 303
     (enquiry,) = stored_enquiries(app)
-    assert enquiry.cv_size is None
+    assert enquiry.documents == []
 
 
 def test_held_cvs_never_used_are_deleted(app: Flask, client: FlaskClient) -> None:
     post_enquiry(client, email="ada@", cv=(PDF_BYTES, "cv.pdf", "application/pdf"))
     with app.app_context():
-        assert purge_unused_cvs() == 0, "still within its time"
+        assert purge_unused_documents() == 0, "still within its time"
         db.session.execute(
-            sa.update(HeldCv).values(created_at=HeldCv.created_at - timedelta(hours=3))
+            sa.update(HeldDocument).values(created_at=HeldDocument.created_at - timedelta(hours=3))
         )
         db.session.commit()
-        assert purge_unused_cvs() == 1
+        assert purge_unused_documents() == 1
 
 
 def test_a_file_over_the_cv_limit_keeps_everything_else(app: Flask, client: FlaskClient) -> None:

@@ -8,12 +8,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskCliRunner
 
 from openpositions.clock import utcnow
-from openpositions.enquiries.intake.accept import record_enquiry
-from openpositions.enquiries.models import Enquiry
+from openpositions.enquiries.intake.accept import IncomingDocument, record_enquiry
+from openpositions.enquiries.models import Enquiry, EnquiryDocument
 from openpositions.enquiries.operator.export import EXPORT_COLUMNS
 from openpositions.enquiries.operator.listing import display_width, truncate
 from openpositions.extensions import db
@@ -41,9 +42,11 @@ def add_enquiry(
                 name=name,
                 email=email or f"{name.lower()}@example.org",
                 message=stored.pop("message", f"A message from {name}, long enough to be valid."),
-                cv_filename="cv.pdf" if cv_data is not None else None,
-                cv_data=cv_data,
-            )
+                answers=stored.pop("answers", []),
+            ),
+            [IncomingDocument.of_bytes("cv", "CV", "cv.pdf", cv_data)]
+            if cv_data is not None
+            else [],
         )
         enquiry.created_at = utcnow() - timedelta(days=age_days)
         enquiry.status = status
@@ -97,15 +100,19 @@ def test_show_an_unknown_reference_says_so(runner: FlaskCliRunner) -> None:
     assert "No enquiry with reference 'RS-0000-0000'" in result.output
 
 
-def test_export_is_csv_without_the_cv(app: Flask, runner: FlaskCliRunner) -> None:
-    add_enquiry(app, "First")
+def test_export_names_the_documents_and_the_answers_but_holds_no_file(
+    app: Flask, runner: FlaskCliRunner
+) -> None:
+    start = {"key": "start", "label": "Earliest start", "type": "date", "value": "2027-04-01"}
+    visa = {"key": "visa", "label": "Need a visa?", "type": "yes-no", "value": "no"}
+    add_enquiry(app, "First", answers=[{**start, "shown": "2027-04-01"}, {**visa, "shown": "No"}])
     add_enquiry(app, "Second")
     result = runner.invoke(args=["enquiries", "export"])
     rows = exported(runner)
     assert [row["name"] for row in rows] == ["First", "Second"]
-    assert rows[0]["cv_filename"] == "cv.pdf"
-    assert rows[0]["cv_size"] == str(len(PDF_BYTES))
-    assert "cv_data" not in rows[0]
+    assert rows[0]["documents"] == f"CV: cv.pdf ({len(PDF_BYTES):,} bytes)"
+    assert rows[0]["answers"] == "Earliest start: 2027-04-01; Need a visa?: No"
+    assert rows[1]["answers"] == ""
     assert "%PDF" not in result.output
 
 
@@ -126,7 +133,7 @@ def test_export_opens_in_spreadsheets_with_either_delimiter(
     # ISO 8601 with the offset, in the group's zone; whole seconds.
     assert row["created_at"] == "2026-12-01T10:04:30+01:00"
     assert row["sent_at"] == "2026-07-01T10:00:00+02:00"
-    assert row["cv_size"] == str(len(PDF_BYTES))
+    assert row["documents"] == f"CV: cv.pdf ({len(PDF_BYTES):,} bytes)"
     assert row["last_error"] == ""
 
 
@@ -190,10 +197,35 @@ def test_cv_writes_the_upload_byte_for_byte(
 ) -> None:
     reference = add_enquiry(app, "Cv", cv_data=BIG_CV)
     target = tmp_path / "out.pdf"
-    result = runner.invoke(args=["enquiries", "cv", reference, "-o", str(target)])
+    result = runner.invoke(args=["enquiries", "document", reference, "-o", str(target)])
     assert result.exit_code == 0, result.output
     assert target.read_bytes() == BIG_CV
     assert f"Wrote {target} ({len(BIG_CV):,} bytes, uploaded as cv.pdf)." in result.output
+
+
+def test_document_writes_the_one_its_key_names(
+    app: Flask, runner: FlaskCliRunner, tmp_path: Path
+) -> None:
+    with app.app_context():
+        enquiry = record_enquiry(
+            an_enquiry(),
+            [
+                IncomingDocument.of_bytes("cv", "CV", "cv.pdf", PDF_BYTES),
+                IncomingDocument.of_bytes("transcripts", "Transcripts", "t.pdf", BIG_CV),
+            ],
+        )
+        reference = enquiry.reference
+    target = tmp_path / "t.pdf"
+    result = runner.invoke(
+        args=["enquiries", "document", reference, "transcripts", "-o", str(target)]
+    )
+    assert result.exit_code == 0, result.output
+    assert target.read_bytes() == BIG_CV
+    unknown = runner.invoke(args=["enquiries", "document", reference, "letter", "-o", str(target)])
+    assert unknown.exit_code == 1
+    assert (
+        f"Enquiry {reference} has no document 'letter'; it has: cv, transcripts." in unknown.output
+    )
 
 
 def test_cv_is_named_after_the_reference_by_default(
@@ -201,16 +233,16 @@ def test_cv_is_named_after_the_reference_by_default(
 ) -> None:
     reference = add_enquiry(app, "Cv")
     monkeypatch.chdir(tmp_path)
-    assert runner.invoke(args=["enquiries", "cv", reference.lower()]).exit_code == 0
+    assert runner.invoke(args=["enquiries", "document", reference.lower()]).exit_code == 0
     assert (tmp_path / f"cv-{reference}.pdf").read_bytes() == PDF_BYTES
 
 
 def test_cv_to_standard_output_is_the_file_alone(app: Flask, runner: FlaskCliRunner) -> None:
     reference = add_enquiry(app, "Cv", cv_data=BIG_CV)
-    result = runner.invoke(args=["enquiries", "cv", reference, "-o", "-"])
+    result = runner.invoke(args=["enquiries", "document", reference, "-o", "-"])
     assert result.exit_code == 0
     assert result.stdout_bytes == BIG_CV
-    assert f"Wrote the CV to standard output ({len(BIG_CV):,} bytes" in result.stderr
+    assert f"Wrote the document cv to standard output ({len(BIG_CV):,} bytes" in result.stderr
 
 
 def test_cv_does_not_overwrite_a_file_unless_forced(
@@ -219,11 +251,11 @@ def test_cv_does_not_overwrite_a_file_unless_forced(
     reference = add_enquiry(app, "Cv")
     target = tmp_path / "cv.pdf"
     target.write_bytes(b"the operator's own file")
-    refused = runner.invoke(args=["enquiries", "cv", reference, "-o", str(target)])
+    refused = runner.invoke(args=["enquiries", "document", reference, "-o", str(target)])
     assert refused.exit_code == 1
     assert f"{target} exists; add --force to overwrite it." in refused.output
     assert target.read_bytes() == b"the operator's own file"
-    forced = runner.invoke(args=["enquiries", "cv", reference, "-o", str(target), "--force"])
+    forced = runner.invoke(args=["enquiries", "document", reference, "-o", str(target), "--force"])
     assert forced.exit_code == 0
     assert target.read_bytes() == PDF_BYTES
 
@@ -231,13 +263,15 @@ def test_cv_does_not_overwrite_a_file_unless_forced(
 def test_cv_of_an_unknown_reference_or_without_a_cv_says_so(
     app: Flask, runner: FlaskCliRunner, tmp_path: Path
 ) -> None:
-    unknown = runner.invoke(args=["enquiries", "cv", "RS-0000-0000", "-o", str(tmp_path / "a")])
+    unknown = runner.invoke(
+        args=["enquiries", "document", "RS-0000-0000", "-o", str(tmp_path / "a")]
+    )
     assert unknown.exit_code == 1
     assert "No enquiry with reference 'RS-0000-0000'" in unknown.output
     reference = add_enquiry(app, "NoCv", cv_data=None)
-    without = runner.invoke(args=["enquiries", "cv", reference, "-o", str(tmp_path / "b")])
+    without = runner.invoke(args=["enquiries", "document", reference, "-o", str(tmp_path / "b")])
     assert without.exit_code == 1
-    assert f"Enquiry {reference} came without a CV." in without.output
+    assert f"Enquiry {reference} has no document 'cv'; it came without documents." in without.output
     assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
 
 
@@ -378,7 +412,7 @@ def test_purge_refuses_a_retention_that_would_delete_everything(
     assert len(stored_enquiries(app)) == 2
 
 
-@pytest.mark.parametrize("command", ["show", "cv", "resend"])
+@pytest.mark.parametrize("command", ["show", "document", "resend"])
 @pytest.mark.parametrize(
     "reference", ["rs-\udcff", "RS-0000", "'; DROP TABLE enquiry; --", "", "RS-0000-000O"]
 )
@@ -428,6 +462,9 @@ def test_purging_gives_the_cvs_space_back_to_the_disk(tmp_path: Path, smtp: Smtp
     assert full > 9_000_000
     assert runner.invoke(args=["enquiries", "purge"]).output == "Deleted 30 enquiries.\n"
     assert database.stat().st_size < full // 10
+    with app.app_context():
+        left = db.session.scalar(sa.select(sa.func.count()).select_from(EnquiryDocument))
+        assert left == 0, "every document went with its enquiry"
 
 
 def test_list_shows_a_page_of_the_newest_and_says_how_many_more(
