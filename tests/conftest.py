@@ -3,6 +3,7 @@ lanes each test is marked with (`make test-fast` runs none of them)."""
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -11,6 +12,7 @@ from flask.testing import FlaskClient, FlaskCliRunner
 from openpositions.extensions import db
 from openpositions.queue import queue_of
 from tests.support.app import make_app
+from tests.support.chromium import launched_chromium
 from tests.support.net import free_port
 from tests.support.services import postgres_database
 from tests.support.smtp import SmtpSink, serving
@@ -133,3 +135,11 @@ def consumer(app: Flask) -> Iterator[None]:
     queue.start_in_process(workers=2)
     yield
     queue.stop_in_process()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """One Chromium for the session, wherever its tests are: Playwright's synchronous API runs
+    an event loop of its own, and a second one started beside it fails."""
+    with launched_chromium() as chromium:
+        yield chromium

@@ -12,7 +12,7 @@ from openpositions.queue import queue_of
 from tests.alerts.subscribers import SITE_URL
 
 # The browser tests' own: Chromium, a tab, and the site (site_app, below) on a real server.
-from tests.browser.conftest import browser, page, site  # noqa: F401
+from tests.browser.conftest import page, site  # noqa: F401
 from tests.support.app import make_app
 from tests.support.content import copy_content
 from tests.support.smtp import SmtpSink

@@ -1,6 +1,5 @@
 """A real browser (Debian's Chromium, driven by Playwright) against the site on a real server."""
 
-import os
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,33 +13,6 @@ from openpositions.queue import queue_of
 from tests.support.app import make_app
 from tests.support.content import copy_content
 from tests.support.smtp import SmtpSink
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        reason = f"Debian's Chromium is not at {CHROMIUM} (apt-get install chromium)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{reason}; the browser tests are required in CI")
-        pytest.skip(f"{reason}; browser tests skipped")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from flask.testing import FlaskClient
 
 from openpositions.alerts.announce import check as check_module
 from openpositions.alerts.announce.check import check_for_openings, make_alert_mails
-from openpositions.alerts.models import AlertedPosition, AlertMail, Subscription
+from openpositions.alerts.models import AlertedPosition, AlertMail, CheckTurn, Subscription
 from openpositions.alerts.openings import record_openings
 from openpositions.clock import utcnow
 from openpositions.content import current_content, current_day
@@ -40,6 +40,17 @@ WAITING_ON_A_LOCK = (
     "SELECT count(*) FROM pg_stat_activity"
     " WHERE wait_event_type = 'Lock' AND datname = current_database()"
 )
+
+
+@pytest.fixture(autouse=True)
+def no_scheduled_check(app: Flask) -> None:
+    """These tests run the check themselves. The consumer's scheduler ticks each minute, and
+    its check, if its turn came between a content edit and the test's own, would take the
+    openings first: its last turn is now, and the next one is far off."""
+    app.config["ALERTS_INTERVAL"] = 10**9
+    with app.app_context():
+        assert CheckTurn.take(timedelta(0))
+        db.session.commit()
 
 
 def check(app: Flask) -> tuple[tuple[str, ...], int]:

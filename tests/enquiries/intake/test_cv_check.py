@@ -28,11 +28,10 @@ from openpositions.enquiries.intake.cv_check import (
 )
 from openpositions.enquiries.intake.document_field import PROBLEM_MESSAGES
 from tests.support.app import queued_tasks, stored_enquiries
+from tests.support.chromium import CHROMIUM
 from tests.support.forms import PDF_BYTES, VALID_ENQUIRY, multipart
 from tests.support.pdfs import array_bomb
 from tests.support.smtp import SmtpSink
-
-CHROMIUM = Path("/usr/bin/chromium")
 
 CV_TEXT = b"BT /F1 24 Tf 72 720 Td (Ada Lovelace) Tj 0 -36 Td /F1 12 Tf (Curriculum vitae) Tj ET"
 
