@@ -57,8 +57,9 @@ def test_the_cv_arrives_named_for_the_applicant_in_utf_8_with_a_readable_ascii_f
     assert post_enquiry(client, name=name, cv=cv).status_code == 303
     mail = professor_mail_of(smtp.wait_for(2))
     (enquiry,) = stored_enquiries(app)
-    utf8_name = f"cv-{words}-{enquiry.reference}.pdf"
-    ascii_name = f"cv-{ascii_words}-{enquiry.reference}.pdf"
+    # Named for what it is and whose it is, as the professor saves it.
+    utf8_name = f"CV – {name}.pdf"
+    ascii_name = ascii_file_name(utf8_name)
 
     # Mailing-list software reads mail with Python's modern parser, older tools with compat32.
     for reading in (policy.default, policy.compat32):
@@ -75,7 +76,7 @@ def test_the_cv_arrives_named_for_the_applicant_in_utf_8_with_a_readable_ascii_f
         assert f'filename="{utf8_name}"' in raw
     else:
         # RFC 2231: the name in UTF-8, percent-encoded, whole or in numbered parts.
-        assert re.search(r"filename\*(0\*)?=utf-8''cv-", raw)
+        assert re.search(r"filename\*(0\*)?=utf-8''CV", raw)
     assert max(len(line) for line in mail.raw.split(b"\r\n")) <= RECOMMENDED_LINE
 
 

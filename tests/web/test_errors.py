@@ -56,7 +56,7 @@ def test_a_413_says_how_large_a_file_may_be(client: FlaskClient, app: Flask) -> 
     assert response.status_code == 413
     html = response.get_data(as_text=True)
     assert_friendly(html, "The file is too large")
-    assert "A CV may be at most 7.3 MB." in html
+    assert "Each file may be at most 7.3 MB, and all files together at most 25 MB." in html
     assert '<a class="button" href="/enquiry">Back to the enquiry form</a>' in html
 
 
