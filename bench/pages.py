@@ -244,7 +244,7 @@ def wrk_args(args: argparse.Namespace) -> tuple[int, int, int]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=5, help="seconds per wrk run")
-    parser.add_argument("--rounds", type=int, default=3, help="runs of each target")
+    parser.add_argument("--rounds", type=int, default=5, help="runs of each target")
     parser.add_argument("--connections", type=int, default=32, help="wrk connections")
     args = parser.parse_args()
     if shutil.which("wrk") is None:

@@ -92,8 +92,12 @@ def test_a_test_is_in_the_lanes_of_its_place_and_its_database(
         (None, [Path(sys.executable).parent / "flask", "queue", "worker"], "processes"),
         (None, [sys.executable, "-c", "import app"], "processes"),
         # The site's own CV check, which every upload runs in a child: part of the fast lane.
-        (None, [sys.executable, "-m", "openpositions.enquiries.intake.cv_check"], None),
-        (None, [sys.executable, "-m", "openpositions.enquiries.intake.cv_check", "x"], "processes"),
+        (None, [sys.executable, "-m", "openpositions.enquiries.intake.contained_check"], None),
+        (
+            None,
+            [sys.executable, "-m", "openpositions.enquiries.intake.contained_check", "x"],
+            "processes",
+        ),
         ("/bin/sh", ["/bin/sh", "-c", "cd /srv && exec gunicorn app:app"], "processes"),
         (None, ["/usr/sbin/nginx", "-t"], "nginx"),
         (None, ["/usr/bin/chromium", "--headless"], "browser"),

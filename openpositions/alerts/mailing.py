@@ -12,13 +12,12 @@ from types import TracebackType
 from flask import current_app
 
 from openpositions.mail.composing import site_sender
+from openpositions.mail.refusals import describe, permanent
 from openpositions.mail.transport import (
     MessageTooLarge,
-    NoAnswerToMessage,
     TimeoutConnection,
     announced_size_limit,
     connect,
-    timed_out,
     transfer,
 )
 
@@ -40,44 +39,12 @@ def auto_generated(message: EmailMessage) -> None:
     message["Auto-Submitted"] = "auto-generated"
 
 
-def permanent(error: BaseException) -> bool:
-    """Whether the relay refused for good (a 5xx answer, or a message over its SIZE)."""
-    if isinstance(error, MessageTooLarge):
-        return True
-    if isinstance(error, smtplib.SMTPRecipientsRefused):
-        return all(500 <= code < 600 for code, _ in error.recipients.values())
-    if isinstance(error, smtplib.SMTPResponseException):
-        return 500 <= error.smtp_code < 600
-    return False
-
-
 def refused_by_recipient(error: BaseException) -> bool:
     """Whether a permanent refusal concerns the recipient (its address or mailbox), rather than
     the site's sender or the message's size: only such a refusal suspends a subscription."""
     if isinstance(error, smtplib.SMTPSenderRefused | MessageTooLarge):
         return False
     return permanent(error)
-
-
-def describe(error: BaseException) -> str:
-    """A one-line account of a sending error, for the record and the log."""
-    if isinstance(error, smtplib.SMTPRecipientsRefused):
-        return "; ".join(
-            f"{code} {text.decode('utf-8', 'replace') if isinstance(text, bytes) else text}"
-            for code, text in error.recipients.values()
-        )
-    if isinstance(error, smtplib.SMTPResponseException):
-        text = error.smtp_error
-        if isinstance(text, bytes):
-            text = text.decode("utf-8", "replace")
-        return f"{error.smtp_code} {text}"
-    if isinstance(error, MessageTooLarge | NoAnswerToMessage):
-        return str(error)
-    config = current_app.config
-    relay = f"{config['MAIL_SERVER']}:{config['MAIL_PORT']}"
-    if timed_out(error):
-        return f"the mail server at {relay} did not answer within {config['MAIL_TIMEOUT']:g} s"
-    return f"{type(error).__name__} at {relay}: {error}"
 
 
 class RelayDown(Exception):

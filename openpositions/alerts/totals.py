@@ -8,7 +8,7 @@ neither miss a change that was committed nor count one that was rolled back.
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from openpositions.extensions import Model, db, rows_affected
+from openpositions.extensions import Model, add_to_running_totals, read_running_totals
 
 ALERTS_SENT = "alerts_sent"
 # Given up on: refused for good, or still not taken by the relay after a day of trying.
@@ -38,24 +38,12 @@ class AlertTotal(Model):
 
 
 def add_to_totals(amounts: dict[str, int]) -> None:
-    """Add to totals in the session's transaction; they count once the caller commits.
-
-    One UPDATE each, adding in the database, so that processes adding at once lose nothing;
-    in name order, so that two transactions adding to the same totals cannot deadlock.
-    """
-    for name in sorted(amounts):
-        added = db.session.execute(
-            sa.update(AlertTotal)
-            .where(AlertTotal.name == name)
-            .values(value=AlertTotal.value + amounts[name])
-        )
-        if rows_affected(added) == 0:
-            # A total the migration did not start (a name added since): its first count.
-            db.session.add(AlertTotal(name=name, value=amounts[name]))
-            db.session.flush()
+    """Add to totals in the session's transaction; they count once the caller commits."""
+    add_to_running_totals(AlertTotal, amounts)
 
 
 def current_totals() -> dict[str, int]:
     """Every total by name; 0 for one that has not counted anything yet."""
-    rows = db.session.execute(sa.select(AlertTotal.name, AlertTotal.value))
-    return {name: 0 for name in TOTAL_NAMES} | {name: int(value) for name, value in rows}
+    return {
+        name: int(value) for name, value in read_running_totals(AlertTotal, TOTAL_NAMES).items()
+    }

@@ -6,13 +6,12 @@ can neither miss a change that was committed nor count one that was rolled back.
 """
 
 import logging
-from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Mapped, mapped_column
 
-from openpositions.extensions import Model, db
+from openpositions.extensions import Model, add_to_running_totals, db, read_running_totals
 
 log = logging.getLogger(__name__)
 
@@ -60,21 +59,8 @@ class RunningTotal(Model):
 
 
 def add_to_totals(amounts: dict[str, float]) -> None:
-    """Add to totals in the session's transaction; they count once the caller commits.
-
-    One UPDATE each, adding in the database, so that processes adding at once lose nothing;
-    in name order, so that two transactions adding to the same totals cannot deadlock.
-    """
-    for name in sorted(amounts):
-        added = db.session.execute(
-            sa.update(RunningTotal)
-            .where(RunningTotal.name == name)
-            .values(value=RunningTotal.value + amounts[name])
-        )
-        if cast("sa.CursorResult[Any]", added).rowcount == 0:
-            # A total the migration did not start (a name added since): its first count.
-            db.session.add(RunningTotal(name=name, value=amounts[name]))
-            db.session.flush()
+    """Add to totals in the session's transaction; they count once the caller commits."""
+    add_to_running_totals(RunningTotal, amounts)
 
 
 def count_spam(trap: str) -> None:
@@ -93,5 +79,6 @@ def count_spam(trap: str) -> None:
 
 def current_totals() -> dict[str, float]:
     """Every total by name; 0 for one that has not counted anything yet."""
-    rows = db.session.execute(sa.select(RunningTotal.name, RunningTotal.value))
-    return {name: 0.0 for name in TOTAL_NAMES} | {name: value for name, value in rows}
+    return {
+        name: float(value) for name, value in read_running_totals(RunningTotal, TOTAL_NAMES).items()
+    }

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, render_template
+from flask import Blueprint, current_app, render_template
 from werkzeug.wrappers import Response
 
 from openpositions.content import current_content, current_day
@@ -35,7 +35,8 @@ def sitemap_page(endpoint: str, last_modified: date | None = None, **values: Any
 
 
 def public_pages() -> list[SitemapPage]:
-    """The pages worth finding: the list, each open position, the form, the legal pages.
+    """The pages worth finding: the list, each open position, the form, the job alerts' form
+    where the site offers them (with SITE_URL), the legal pages.
 
     Not the feed, nor a closed position (it answers 410), nor the form's confirmation.
     """
@@ -48,6 +49,8 @@ def public_pages() -> list[SitemapPage]:
             for position in openings
         ),
         sitemap_page("enquiries.form"),
+        # Only SITE_URL says where an alert's links lead: without it there are no alerts.
+        *([sitemap_page("alerts.form")] if current_app.config["SITE_URL"] else []),
         sitemap_page("pages.privacy"),
         sitemap_page("pages.legal_notice"),
     ]

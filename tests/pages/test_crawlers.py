@@ -30,6 +30,7 @@ PUBLIC_PAGES = [
     (f"/openpositions/{SEED_SLUG}", f"/de/openpositions/{SEED_SLUG}"),
     (f"/openpositions/{SECOND_OPEN_SLUG}", f"/de/openpositions/{SECOND_OPEN_SLUG}"),
     ("/enquiry", "/de/enquiry"),
+    ("/alerts", "/de/alerts"),
     ("/privacy", "/de/privacy"),
     ("/legal-notice", "/de/impressum"),
 ]
@@ -131,5 +132,7 @@ def test_without_site_url_the_addresses_are_the_requests_host(
     tmp_path: Path, smtp: SmtpSink
 ) -> None:
     client = make_app(tmp_path, smtp.port).test_client()
-    assert "http://localhost/de/impressum" in sitemap_entries(client)
+    entries = sitemap_entries(client)
+    assert "http://localhost/de/impressum" in entries
+    assert not any("/alerts" in loc for loc in entries), "no alerts are offered without SITE_URL"
     assert "Sitemap: http://localhost/sitemap.xml" in client.get("/robots.txt").text

@@ -80,8 +80,8 @@ def lane_of_command(command: str) -> str | None:
 
 
 # The site's own check of an uploaded CV, which each upload runs in a child process of its own
-# (openpositions/enquiries/intake/cv_check.py): part of taking in a form, needing no server.
-CV_CHECK = ["-m", "openpositions.enquiries.intake.cv_check"]
+# (openpositions/enquiries/intake/contained_check.py): part of taking in a form, needing no server.
+CV_CHECK = ["-m", "openpositions.enquiries.intake.contained_check"]
 
 
 def lane_of_program(executable: object, args: object) -> str | None:

@@ -20,14 +20,13 @@ from openpositions.alerts.announce.mails import Alert, alert_message
 from openpositions.alerts.mailing import (
     RelayDown,
     RelaySession,
-    describe,
-    permanent,
     refused_by_recipient,
 )
 from openpositions.alerts.models import CONFIRMED, AlertedPosition, AlertMail, Subscription
 from openpositions.clock import utcnow
 from openpositions.content import Position, current_content, current_day
 from openpositions.extensions import db
+from openpositions.mail.refusals import describe, permanent
 from openpositions.mail.transport import MessageTooLarge
 from openpositions.queue import task
 

@@ -12,12 +12,13 @@ from flask_babel import force_locale, gettext
 
 from openpositions.alerts import totals
 from openpositions.alerts.links import confirm_url, manage_url
-from openpositions.alerts.mailing import auto_generated, describe, message_id, permanent
+from openpositions.alerts.mailing import auto_generated, message_id
 from openpositions.alerts.models import CONFIRMED, Subscription
 from openpositions.clock import utcnow
 from openpositions.content import current_content
 from openpositions.extensions import db
 from openpositions.mail.composing import compose
+from openpositions.mail.refusals import describe, permanent
 from openpositions.mail.transport import MessageTooLarge, send_message
 
 log = logging.getLogger(__name__)

@@ -3,8 +3,6 @@ categories; what each mistake tells the visitor to do."""
 
 from typing import Any
 
-from email_validator import EmailNotValidError, validate_email
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, SelectMultipleField
@@ -12,7 +10,7 @@ from wtforms.validators import DataRequired, InputRequired, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from openpositions.content import Content
-from openpositions.mail.addresses import travels_as_one_address
+from openpositions.mail.typed_address import typed_email_address
 
 
 def strip(value: Any) -> Any:
@@ -48,42 +46,12 @@ class ChoosingCategories:
             raise ValidationError(_l("Choose at least one kind of position to hear about"))
 
 
-def email_address(form: "AlertForm", field: Any) -> None:
-    """Validate with email-validator and keep its normalised form, and the ASCII one it
-    travels as (an internationalised domain in its ASCII form).
-
-    Letters beyond ASCII before the @ would need SMTPUTF8 all the way to the subscriber, which
-    mail relays rarely offer.
-    """
-    config = current_app.config
-    if not field.data.rpartition("@")[0].isascii():
-        raise ValidationError(
-            _l(
-                "Use an email address without accented or non-Latin letters before the @; "
-                "mail cannot be delivered to this one"
-            )
-        )
-    try:
-        result = validate_email(
-            field.data,
-            check_deliverability=config["EMAIL_CHECK_DELIVERABILITY"],
-            allow_smtputf8=False,
-            timeout=config["EMAIL_DNS_TIMEOUT"],
-        )
-    except EmailNotValidError:
-        raise ValidationError(
-            _l("Enter an email address in the correct format, like name@example.com")
-        ) from None
-    transport_email = result.ascii_email or result.normalized
-    if not travels_as_one_address(transport_email):
-        raise ValidationError(
-            _l(
-                "Mail cannot be delivered to this email address; enter the address you read "
-                "your mail at, like name@example.com"
-            )
-        )
-    field.data = result.normalized
-    form.transport_email = transport_email
+email_address = typed_email_address(
+    _l(
+        "Mail cannot be delivered to this email address; enter the address you read "
+        "your mail at, like name@example.com"
+    )
+)
 
 
 class AlertForm(ChoosingCategories, FlaskForm):

@@ -25,11 +25,10 @@ from openpositions.enquiries.delivery.mails import (
 from openpositions.enquiries.delivery.packing import MailPlan
 from openpositions.enquiries.models import Enquiry, EnquiryDocument
 from openpositions.extensions import db
+from openpositions.mail.refusals import describe, permanent
 from openpositions.mail.transport import (
     MessageTooLarge,
-    NoAnswerToMessage,
     send_message,
-    timed_out,
 )
 
 log = logging.getLogger(__name__)
@@ -249,52 +248,10 @@ def send_or_refuse(message: EmailMessage) -> None:
     """Send one mail; PermanentFailure if the relay refused it for good (5xx, or too large)."""
     try:
         send_message(message)
-    except MessageTooLarge as error:
-        raise PermanentFailure() from error
-    except smtplib.SMTPRecipientsRefused as error:
-        codes = [code for code, _ in error.recipients.values()]
-        if all(500 <= code < 600 for code in codes):
+    except (MessageTooLarge, smtplib.SMTPRecipientsRefused, smtplib.SMTPResponseException) as error:
+        if permanent(error):
             raise PermanentFailure() from error
         raise
-    except smtplib.SMTPResponseException as error:
-        if 500 <= error.smtp_code < 600:
-            raise PermanentFailure() from error
-        raise
-
-
-def describe(error: BaseException | None) -> str:
-    """A one-line account of a delivery error, for the record and the log."""
-    if isinstance(error, smtplib.SMTPResponseException):
-        text = error.smtp_error
-        if isinstance(text, bytes):
-            text = text.decode("utf-8", "replace")
-        return f"{error.smtp_code} {text}"
-    if isinstance(error, MessageTooLarge | NoAnswerToMessage):
-        return str(error)
-    if isinstance(error, smtplib.SMTPRecipientsRefused):
-        return "; ".join(
-            f"{code} {text.decode('utf-8', 'replace') if isinstance(text, bytes) else text}"
-            for code, text in error.recipients.values()
-        )
-    config = current_app.config
-    relay = f"{config['MAIL_SERVER']}:{config['MAIL_PORT']}"
-    # In words an operator acts on, with the exception's own for whoever digs further.
-    if error is not None and timed_out(error):
-        return (
-            f"the mail server at {relay} did not answer within {config['MAIL_TIMEOUT']:g} s "
-            "(FLASK_MAIL_TIMEOUT)"
-        )
-    if isinstance(error, ConnectionRefusedError):
-        return (
-            f"nothing takes connections at {relay} (connection refused): "
-            "is the mail server running there?"
-        )
-    if isinstance(error, smtplib.SMTPServerDisconnected | ConnectionError):
-        return (
-            f"the mail server at {relay} closed the connection before the mail was taken "
-            f"({type(error).__name__}: {error})"
-        )
-    return f"{type(error).__name__}: {error}"
 
 
 def retry_delay(attempts: int) -> float:

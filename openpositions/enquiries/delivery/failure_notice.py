@@ -18,13 +18,14 @@ from flask_babel import force_locale, gettext
 from openpositions.clock import utcnow
 from openpositions.content import current_content
 from openpositions.content.topics import topic_title
-from openpositions.enquiries.delivery.attempts import PermanentFailure, describe, send_or_refuse
+from openpositions.enquiries.delivery.attempts import PermanentFailure, send_or_refuse
 from openpositions.enquiries.delivery.mails import message_id
 from openpositions.enquiries.models import FAILED, Enquiry
 from openpositions.enquiries.private_link import private_link_url
 from openpositions.extensions import db
 from openpositions.formatting import format_moment
 from openpositions.mail.composing import compose
+from openpositions.mail.refusals import describe
 from openpositions.mail.transport import NoAnswerToMessage
 from openpositions.web.urls import absolute_url
 

@@ -17,7 +17,7 @@ from openpositions.enquiries.asked import document_label, documents_to_add
 from openpositions.enquiries.delivery.tasks import queue_added_documents
 from openpositions.enquiries.intake.accept import IncomingDocument, store_document
 from openpositions.enquiries.intake.asked_fields import file_field_name
-from openpositions.enquiries.intake.cv_check import ContainedChecks
+from openpositions.enquiries.intake.contained_check import ContainedChecks
 from openpositions.enquiries.intake.document_field import (
     checked_upload,
     chosen_upload,

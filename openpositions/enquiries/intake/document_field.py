@@ -1,9 +1,9 @@
 """A document on the form: checked as a real PDF that fits a mail, its facts kept, its bytes not.
 
-Each file is read, checked in a child process (cv_check.py, one for all files of a request) and
-hashed one at a time; only its facts stay in the web worker's memory. When it is stored, it is
-read again from the upload, which the web server keeps in a temporary file: the worker never
-holds all of a request's files at once, however many the position asks for.
+Each file is read, checked in a child process (contained_check.py, one for all files of a
+request) and hashed one at a time; only its facts stay in the web worker's memory. When it is
+stored, it is read again from the upload, which the web server keeps in a temporary file: the
+worker never holds all of a request's files at once, however many the position asks for.
 """
 
 import hashlib
@@ -18,7 +18,8 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import FileStorage
 from wtforms.validators import ValidationError
 
-from openpositions.enquiries.intake.cv_check import ContainedChecks, CvProblem
+from openpositions.enquiries.intake.contained_check import ContainedChecks
+from openpositions.enquiries.intake.cv_check import CvProblem
 from openpositions.formatting import format_size
 from openpositions.mail.composing import largest_attachment
 

@@ -6,8 +6,7 @@ from contextlib import contextmanager
 from datetime import date
 from typing import Any
 
-from email_validator import EmailNotValidError, validate_email
-from flask import current_app, request
+from flask import request
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -44,7 +43,7 @@ from openpositions.enquiries.intake.asked_fields import (
     strip,
     what_topic_asks,
 )
-from openpositions.enquiries.intake.cv_check import ContainedChecks
+from openpositions.enquiries.intake.contained_check import ContainedChecks
 from openpositions.enquiries.intake.document_field import (
     CheckedUpload,
     checked_upload,
@@ -61,7 +60,7 @@ from openpositions.enquiries.intake.names import normalised_name, reads_as_addre
 from openpositions.enquiries.intake.spam import HONEYPOT_FIELD
 from openpositions.enquiries.models import Enquiry
 from openpositions.formatting import format_size
-from openpositions.mail.addresses import travels_as_one_address
+from openpositions.mail.typed_address import typed_email_address
 
 
 def name_filter(value: Any) -> Any:
@@ -86,41 +85,12 @@ def plain_name(form: FlaskForm, field: Any) -> None:
         raise ValidationError(gettext("Enter your name without @, < or >"))
 
 
-def email_address(form: FlaskForm, field: Any) -> None:
-    """Validate with email-validator and keep its normalised form.
-
-    Internationalised domains are taken (mail goes to their ASCII form); letters beyond ASCII
-    before the @ would need SMTPUTF8 all the way to the applicant, which mail relays rarely offer.
-    """
-    config = current_app.config
-    if not field.data.rpartition("@")[0].isascii():
-        raise ValidationError(
-            _l(
-                "Use an email address without accented or non-Latin letters before the @; "
-                "mail cannot be delivered to this one"
-            )
-        )
-    try:
-        result = validate_email(
-            field.data,
-            check_deliverability=config["EMAIL_CHECK_DELIVERABILITY"],
-            allow_smtputf8=False,
-            timeout=config["EMAIL_DNS_TIMEOUT"],
-        )
-    except EmailNotValidError:
-        raise ValidationError(
-            _l("Enter an email address in the correct format, like name@example.com")
-        ) from None
-    transport_email = result.ascii_email or result.normalized
-    if not travels_as_one_address(transport_email):
-        raise ValidationError(
-            _l(
-                "This email address cannot be used to answer you; enter the address you read "
-                "your mail at, like name@example.com"
-            )
-        )
-    field.data = result.normalized
-    form.transport_email = transport_email
+email_address = typed_email_address(
+    _l(
+        "This email address cannot be used to answer you; enter the address you read "
+        "your mail at, like name@example.com"
+    )
+)
 
 
 def uploaded_document(form: Any, field: Any) -> None:

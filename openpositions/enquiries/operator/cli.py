@@ -9,7 +9,6 @@ import click
 import sqlalchemy as sa
 from flask.cli import AppGroup
 
-from openpositions.enquiries.delivery.attempts import describe
 from openpositions.enquiries.delivery.professor_copy import first_delivered, send_professor_copy
 from openpositions.enquiries.delivery.tasks import Resend, resend_undelivered
 from openpositions.enquiries.intake.accept import REFERENCE, find_enquiry
@@ -25,6 +24,7 @@ from openpositions.enquiries.operator.listing import table_lines
 from openpositions.enquiries.operator.retention import purge_expired
 from openpositions.extensions import db
 from openpositions.formatting import format_moment, visible_controls
+from openpositions.mail.refusals import describe
 from openpositions.mail.transport import MessageTooLarge
 
 # Enquiries `list` shows unless told otherwise: a screenful or two, the newest.

@@ -20,6 +20,7 @@ from tests.support.app import make_app, queued_tasks
 from tests.support.clock import berlin, set_clock
 from tests.support.html import Page
 from tests.support.smtp import SmtpSink
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.database
 
@@ -175,10 +176,16 @@ def test_no_address_gets_more_than_three_confirmation_mails_a_day(
         assert subscribe(each, email="victim@example.org").status_code == 303
         if number <= 3:
             smtp.wait_for(number)
-    with app.app_context():
-        subscription = Subscription.of_address("victim@example.org")
-        assert subscription is not None
-        assert (subscription.confirmations_sent, subscription.confirmation_due_at) == (3, None)
+
+    def third_recorded_as_sent() -> bool:
+        # The relay has the mail a moment before the worker records it as sent.
+        with app.app_context():
+            subscription = Subscription.of_address("victim@example.org")
+            assert subscription is not None
+            assert subscription.confirmations_sent == 3
+            return subscription.confirmation_due_at is None
+
+    wait_until(third_recorded_as_sent)
     # Nothing is queued or due that could still send a fourth.
     assert queued_tasks(app) == 0
     assert len(smtp.received) == 3

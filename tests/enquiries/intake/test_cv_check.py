@@ -19,13 +19,8 @@ from flask.testing import FlaskClient
 from pikepdf import Array, Dictionary, Name, String
 from werkzeug.test import TestResponse
 
-from openpositions.enquiries.intake.cv_check import (
-    MAX_ITEMS,
-    ContainedChecks,
-    CvProblem,
-    contained_cv_problem,
-    cv_problem,
-)
+from openpositions.enquiries.intake.contained_check import ContainedChecks, contained_cv_problem
+from openpositions.enquiries.intake.cv_check import MAX_ITEMS, CvProblem, cv_problem
 from openpositions.enquiries.intake.document_field import PROBLEM_MESSAGES
 from tests.support.app import queued_tasks, stored_enquiries
 from tests.support.chromium import CHROMIUM
