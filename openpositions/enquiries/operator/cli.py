@@ -9,7 +9,11 @@ import click
 import sqlalchemy as sa
 from flask.cli import AppGroup
 
-from openpositions.enquiries.delivery.professor_copy import first_delivered, send_professor_copy
+from openpositions.enquiries.delivery.professor_copy import (
+    CopyIncomplete,
+    first_delivered,
+    send_professor_copy,
+)
 from openpositions.enquiries.delivery.tasks import Resend, resend_undelivered
 from openpositions.enquiries.intake.accept import REFERENCE, find_enquiry
 from openpositions.enquiries.models import DELIVERY_STATUSES, FAILED, SENT, Enquiry
@@ -138,15 +142,27 @@ def _delivered_already(enquiry: Enquiry, *, send_copy: bool) -> None:
         )
         return
     try:
-        send_professor_copy(enquiry)
+        _, count = send_professor_copy(enquiry)
+    except CopyIncomplete as incomplete:
+        raise click.ClickException(
+            f"{enquiry.reference}: the copies of {incomplete.sent} of its {incomplete.count} "
+            f"mails were sent; mail {incomplete.sent + 1} was not: "
+            f"{describe(incomplete.__cause__)}. Run the command again to send all of them."
+        ) from None
     except (smtplib.SMTPException, OSError, MessageTooLarge) as error:
         raise click.ClickException(
             f"{enquiry.reference}: the copy was not sent: {describe(error)}"
         ) from None
-    click.echo(
-        f"{enquiry.reference}: sent the professor a copy of its mail, marked as a copy "
-        f"(the first went on {when})."
-    )
+    if count == 1:
+        click.echo(
+            f"{enquiry.reference}: sent the professor a copy of its mail, marked as a copy "
+            f"(the first went on {when})."
+        )
+    else:
+        click.echo(
+            f"{enquiry.reference}: sent the professor a copy of each of its {count} mails, "
+            f"marked as copies (the first went on {when})."
+        )
 
 
 def _what_went_before(enquiry: Enquiry, outcome: Resend) -> str:

@@ -267,3 +267,54 @@ def test_one_mail_when_everything_fits(app: Flask, relay: ScriptedSink) -> None:
         f"Letter of motivation – {APPLICANT}.pdf",
     ]
     assert decoded_header(mail.message["Subject"]).startswith(APPLICANT)
+
+
+def test_a_copy_on_request_copies_every_mail_the_professor_had(
+    app: Flask, relay: ScriptedSink
+) -> None:
+    enquiry_id, files = store_application(app)
+    deliver(app, enquiry_id)
+    originals = to_professor(relay)
+    (enquiry,) = stored_enquiries(app)
+    result = app.test_cli_runner().invoke(
+        args=["enquiries", "resend", "--force", enquiry.reference]
+    )
+    assert result.exit_code == 0, result.output
+    assert "sent the professor a copy of each of its 3 mails, marked as copies" in result.output
+    copies = to_professor(relay)[len(originals) :]
+    assert [c.shown("Subject") for c in copies] == [
+        "Copy: " + o.shown("Subject") for o in originals
+    ]
+    first_id = originals[0].message["Message-ID"]
+    ids = {c.message["Message-ID"] for c in copies} | {o.message["Message-ID"] for o in originals}
+    assert len(ids) == 6, "each copy an id of its own, so that no client drops it as a duplicate"
+    for copy in copies:
+        assert copy.message["References"] == first_id, "in the enquiry's thread"
+        assert body_text(copy.message, "plain").startswith("This is a copy, sent again")
+        assert len(copy.raw) <= RELAY_MESSAGE_SIZE_LIMIT - HEADROOM_FOR_LATER_HOPS
+    received: dict[str, bytes] = {}
+    for copy in copies:
+        received.update(attachments(copy.message))
+    assert received == {
+        f"{DOCUMENTS[key][0]} – {APPLICANT}.pdf": data for key, data in files.items()
+    }, "every document once more"
+
+
+def test_a_copy_the_relay_takes_only_in_part_says_which_mails_went(
+    app: Flask, relay: ScriptedSink
+) -> None:
+    enquiry_id, _ = store_application(app)
+    deliver(app, enquiry_id)
+    (enquiry,) = stored_enquiries(app)
+    before = len(to_professor(relay))
+    relay.script = ["250", "552 5.3.4 Message size exceeds fixed limit"]
+    result = app.test_cli_runner().invoke(
+        args=["enquiries", "resend", "--force", enquiry.reference]
+    )
+    assert result.exit_code == 1
+    assert (
+        f"{enquiry.reference}: the copies of 1 of its 3 mails were sent; mail 2 was not: "
+        "552 5.3.4 Message size exceeds fixed limit. Run the command again"
+    ) in result.output
+    assert "Traceback" not in result.output
+    assert len(to_professor(relay)) == before + 1
