@@ -244,6 +244,17 @@ def test_a_flood_of_posts_is_stopped_and_the_page_keeps_every_value(
     assert stored_enquiries(app) == []
 
 
+def test_reading_the_form_never_counts_against_the_flood_limit(
+    site: Callable[..., Flask],
+) -> None:
+    app = site(RATELIMIT_ENABLED=True, ENQUIRY_FLOOD_LIMIT="2 per hour")
+    client = app.test_client()
+    for _ in range(5):
+        assert client.get("/enquiry").status_code == 200
+        assert client.head("/de/enquiry").status_code == 200
+    assert post_enquiry(client).status_code == 303, "the first POST of the hour"
+
+
 def test_someone_else_on_the_same_network_is_not_refused_for_anothers_enquiries(
     site: Callable[..., Flask],
 ) -> None:
