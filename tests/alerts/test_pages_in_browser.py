@@ -78,3 +78,25 @@ def test_subscribe_confirm_change_and_unsubscribe_in_a_browser(
     no_violations(page, language)
     page.goto(f"{site}{in_language(language, f'/alerts/manage/{key}')}")
     no_violations(page, language)
+
+
+@pytest.mark.parametrize("language", ["en", "de"])
+def test_the_header_leads_to_the_alerts_and_fits_a_small_phone(
+    browser: Any, site: str, language: str
+) -> None:
+    name = {"en": "Job alerts", "de": "Stellenbenachrichtigungen"}[language]
+    context = browser.new_context(viewport={"width": 320, "height": 800})
+    page = context.new_page()
+    page.goto(f"{site}{in_language(language, '/openpositions')}")
+    menu = page.get_by_role("navigation", name={"en": "Main", "de": "Hauptnavigation"}[language])
+    link = menu.get_by_role("link", name=name, exact=True)
+    assert link.get_attribute("aria-current") is None
+    with page.expect_navigation():
+        link.click()
+    assert page.url == f"{site}{in_language(language, '/alerts')}"
+    assert link.get_attribute("aria-current") == "page"
+    for path in ("/openpositions", "/alerts"):
+        page.goto(f"{site}{in_language(language, path)}")
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, f"{path} in {language} scrolls sideways at 320 px"
+    context.close()
