@@ -5,7 +5,6 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, cast
 
 import sqlalchemy as sa
-from flask import request
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -26,14 +25,6 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 mail = Mail()
 limiter = Limiter(key_func=get_remote_address)
-
-
-@limiter.request_filter
-def reading_only() -> bool:
-    """Every limit of the site is on what is sent (a POST): a GET or HEAD is neither counted nor
-    slowed by looking for limits, which costs a public page about a quarter of its time."""
-    return request.method in ("GET", "HEAD", "OPTIONS")
-
 
 if TYPE_CHECKING:
     # Flask-SQLAlchemy builds db.Model from Base at run time; to the type checker it is Base.
