@@ -12,12 +12,14 @@ import sys
 
 from harness import PROJECT_DIR, print_machine
 
-from tests.support.pdfs import array_bomb, pdf_of_size
+from tests.support.pdfs import array_bomb, object_stream_bomb, pdf_of_size
 
 FILES = {
     "ordinary CV, 1 MB": pdf_of_size(1_000_000),
     "CV at the form's limit, 7.3 MB": pdf_of_size(7_300_000),
     "2.4 million nested arrays, 7.2 MB": array_bomb(2_400_000),
+    # Each stream inflates to just under qpdf's limit for one; in the worker, half a minute.
+    "838 object streams, 6.9 MB": object_stream_bomb(838),
 }
 # Run in a fresh interpreter, the file on standard input: seconds, peak bytes, outcome.
 MEASURE = """
